@@ -1,0 +1,100 @@
+"""Plotly figures for the Train tab: learning curves, decision boundary, confusion matrix.
+
+Functions take plain records from core and return ``plotly.graph_objects.Figure``s;
+they know nothing about the UI that shows them. Figures are built from plain dicts
+with two axes side by side instead of ``make_subplots`` because they are redrawn
+several times a second while a model trains.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+TRAIN_COLOR = "#2563eb"
+VAL_COLOR = "#ea580c"
+CLASS_COLORS = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626",
+                "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d")
+_FONT = dict(family="system-ui, 'Noto Sans CJK SC', sans-serif", size=13)
+
+
+def _figure(data: list, layout: dict):
+    import plotly.graph_objects as go
+
+    base = dict(template="plotly_white", font=_FONT, margin=dict(l=50, r=20, t=50, b=45))
+    base.update(layout)
+    # skip_invalid avoids plotly's per-property validation cost on every redraw
+    return go.Figure(data=data, layout=base, skip_invalid=True)
+
+
+def training_curves(history: Sequence, epochs: int):
+    """Loss (left) and accuracy (right) per epoch, training solid and validation dashed."""
+    x = [r.epoch for r in history]
+    series = [
+        ("train loss", [r.train_loss for r in history], TRAIN_COLOR, "solid", "x", "y"),
+        ("validation loss", [r.val_loss for r in history], VAL_COLOR, "dash", "x", "y"),
+        ("train accuracy", [r.train_accuracy for r in history], TRAIN_COLOR, "solid", "x2", "y2"),
+        ("validation accuracy", [r.val_accuracy for r in history], VAL_COLOR, "dash", "x2", "y2"),
+    ]
+    data = [
+        dict(type="scatter", mode="lines+markers" if len(x) < 30 else "lines", name=name, x=x, y=y,
+             line=dict(color=color, dash=dash, width=2), marker=dict(size=5),
+             xaxis=xa, yaxis=ya, legendgroup=name.split()[0])
+        for name, y, color, dash, xa, ya in series
+    ]
+    x_range = [0.5, max(epochs, 1) + 0.5]
+    layout = dict(
+        height=340,
+        xaxis=dict(domain=[0, 0.45], title="epoch", range=x_range),
+        yaxis=dict(title="cross-entropy loss", rangemode="tozero"),
+        xaxis2=dict(domain=[0.55, 1], title="epoch", range=x_range, anchor="y2"),
+        yaxis2=dict(title="accuracy", range=[0, 1.02], anchor="x2"),
+        legend=dict(orientation="h", y=1.18, x=0),
+        uirevision="curves",
+    )
+    return _figure(data, layout)
+
+
+def decision_boundary(grid, data):
+    """The model's belief over the plane, with the validation points on top."""
+    n_classes = grid.proba.shape[-1]
+    if n_classes == 2:
+        surface = dict(type="heatmap", x=grid.xs, y=grid.ys, z=grid.proba[..., 1], zmin=0, zmax=1,
+                       colorscale=[[0, "#bfdbfe"], [0.5, "#ffffff"], [1, "#fed7aa"]],
+                       colorbar=dict(title=dict(text=f"P({data.class_names[1]})"), thickness=12),
+                       hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>P=%{z:.2f}<extra></extra>")
+    else:
+        surface = dict(type="heatmap", x=grid.xs, y=grid.ys, z=grid.proba.argmax(-1),
+                       colorscale="Turbo", opacity=0.35, showscale=False)
+    points = []
+    for k, name in enumerate(data.class_names):
+        mask = data.y_val == k
+        points.append(dict(
+            type="scatter", mode="markers", name=f"class {name}",
+            x=data.raw_val[mask, 0], y=data.raw_val[mask, 1],
+            marker=dict(color=CLASS_COLORS[k % len(CLASS_COLORS)], size=6,
+                        line=dict(color="white", width=0.5)),
+        ))
+    layout = dict(
+        height=380, title=dict(text="Decision boundary (validation points)", font=dict(size=14)),
+        xaxis=dict(title="feature 1", range=[grid.xs[0], grid.xs[-1]]),
+        yaxis=dict(title="feature 2", range=[grid.ys[0], grid.ys[-1]]),
+        legend=dict(orientation="h", y=-0.2), uirevision="boundary",
+    )
+    return _figure([surface, *points], layout)
+
+
+def confusion_matrix(matrix: Sequence[Sequence[int]], class_names: Sequence[str]):
+    """Rows are the true class, columns the predicted one; the diagonal is what the model got right."""
+    z = np.asarray(matrix)
+    names = [str(c) for c in class_names]
+    size = max(260, 40 * len(names) + 120)
+    heat = dict(type="heatmap", z=z, x=names, y=names, colorscale="Blues", showscale=False,
+                text=z, texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>")
+    layout = dict(
+        height=size, title=dict(text="Confusion matrix (validation)", font=dict(size=14)),
+        xaxis=dict(title="predicted", type="category", side="bottom"),
+        yaxis=dict(title="true", type="category", autorange="reversed"),
+    )
+    return _figure([heat], layout)
