@@ -1,0 +1,207 @@
+"""The one loader for pretrained models (GPT-2 for Generate, wav2vec2 for Transcribe, ...).
+
+``load(kind, name)`` takes a Hugging Face id or a local directory, loads model and
+tokenizer/processor once per process (thread-safe: concurrent callers wait for the
+single load), moves the model to the device and puts it in eval mode.
+
+When the weights are not on this machine and the Hub cannot be reached (or
+HF_HUB_OFFLINE=1 is set) it fails at once with ``ModelUnavailable`` whose message
+says what to do, instead of letting the Hub client retry for most of a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from core import config
+from core.device import get_device
+from core.errors import InvalidInput, ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    label: str              # words for messages
+    env_var: str            # the DLLAB_* variable that picks the model
+    setting: str            # its field in config.Settings
+    model_class: str        # transformers auto class for the weights
+    processor_class: str    # transformers auto class for tokenizer / feature extractor
+
+
+KINDS = {
+    "text": ModelKind("text-generation", "DLLAB_TEXT_MODEL", "text_model", "AutoModelForCausalLM", "AutoTokenizer"),
+    "asr": ModelKind("speech-recognition", "DLLAB_ASR_MODEL", "asr_model", "AutoModelForCTC", "AutoProcessor"),
+}
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    kind: str
+    name: str               # the id or directory it was loaded from
+    model: Any              # a transformers PreTrainedModel in eval mode, on ``device``
+    processor: Any          # tokenizer (text) or processor (asr)
+    device: Any
+    source: str             # "local directory", "Hugging Face cache" or "downloaded"
+    seconds: float          # how long the load took
+
+
+_cache: dict[tuple[str, str, str], LoadedModel] = {}
+_key_locks: dict[tuple[str, str, str], threading.Lock] = {}
+_cache_lock = threading.Lock()
+_probe: tuple[float, bool] | None = None   # (time, reachable) of the last Hub probe
+PROBE_TTL_S = 60.0
+
+
+def default_name(kind: str) -> str:
+    """The model DL Lab uses for ``kind`` unless told otherwise (DLLAB_TEXT_MODEL, DLLAB_ASR_MODEL)."""
+    return getattr(config.settings(), _kind(kind).setting)
+
+
+def _kind(kind: str) -> ModelKind:
+    if kind not in KINDS:
+        raise InvalidInput("Model kind", f"Unknown model kind {kind!r}; expected one of {sorted(KINDS)}.")
+    return KINDS[kind]
+
+
+def load(kind: str, name: str | None = None) -> LoadedModel:
+    """The model of ``kind`` ('text' or 'asr'), by id or directory (default: the DLLAB_* setting)."""
+    spec = _kind(kind)
+    name = (name or default_name(kind)).strip()
+    device = get_device()
+    key = (kind, name, str(device))
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:                       # one load per key; others wait for it
+        with _cache_lock:
+            if key in _cache:
+                return _cache[key]
+        loaded = _load_uncached(kind, spec, name, device)
+        with _cache_lock:
+            _cache[key] = loaded
+        return loaded
+
+
+def loaded_models() -> list[LoadedModel]:
+    with _cache_lock:
+        return list(_cache.values())
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (tests; or freeing memory)."""
+    with _cache_lock:
+        _cache.clear()
+        _key_locks.clear()
+
+
+def offline_mode() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def hub_reachable(timeout: float = config.HUB_PROBE_TIMEOUT_S) -> bool:
+    """Whether the Hub's host accepts a TCP connection within ``timeout`` (cached for a minute)."""
+    global _probe
+    now = time.monotonic()
+    if _probe is not None and now - _probe[0] < PROBE_TTL_S:
+        return _probe[1]
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+    result: list[bool] = []
+
+    def attempt():
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    # DNS lookups ignore socket timeouts; a thread bounds the whole probe.
+    t = threading.Thread(target=attempt, daemon=True)
+    t.start()
+    t.join(timeout + 0.5)
+    reachable = bool(result and result[0])
+    _probe = (now, reachable)
+    return reachable
+
+
+def unavailable_message(kind: str, name: str, reason: str) -> str:
+    spec = KINDS[kind]
+    return (
+        f"The {spec.label} model '{name}' cannot be loaded: {reason}. To fix it, either "
+        f"run `python -m core.prefetch` once on a machine with internet access (it downloads DL Lab's "
+        f"models into the Hugging Face cache, ~/.cache/huggingface; copy that folder here if needed), "
+        f"or set {spec.env_var} to a local directory that holds the model (saved with save_pretrained) "
+        f"and restart DL Lab. The other tabs keep working."
+    )
+
+
+def _looks_like_path(name: str) -> bool:
+    # Hub ids are "name" or "org/name"; anything else is meant as a directory.
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or os.path.exists(name)
+
+
+def _load_uncached(kind: str, spec: ModelKind, name: str, device) -> LoadedModel:
+    start = time.perf_counter()
+    path = os.path.expanduser(name)
+    if os.path.isdir(path):
+        if not os.path.isfile(os.path.join(path, "config.json")):
+            raise ModelUnavailable(
+                f"The directory '{name}' holds no model: expected config.json and the weights "
+                f"written by save_pretrained(). Point {spec.env_var} at such a directory."
+            )
+        model, processor = _from_pretrained(spec, path, local_only=True)
+        source = "local directory"
+    elif _looks_like_path(name):
+        raise ModelUnavailable(f"There is no directory '{name}'. Check {spec.env_var}.")
+    else:
+        try:
+            model, processor = _from_pretrained(spec, name, local_only=True)
+            source = "Hugging Face cache"
+        except OSError as not_cached:
+            if offline_mode():
+                raise ModelUnavailable(unavailable_message(
+                    kind, name, "it is not in the local cache and HF_HUB_OFFLINE is set")) from not_cached
+            if not hub_reachable():
+                raise ModelUnavailable(unavailable_message(
+                    kind, name, "it is not in the local cache and the Hugging Face Hub cannot be reached")) from not_cached
+            try:
+                model, processor = _from_pretrained(spec, name, local_only=False)
+            except OSError as failed:
+                raise ModelUnavailable(unavailable_message(kind, name, f"the download failed ({failed})")) from failed
+            source = "downloaded"
+    model = model.to(device).eval()
+    seconds = time.perf_counter() - start
+    log.info("loaded %s model %s from %s in %.1f s on %s", kind, name, source, seconds, device)
+    return LoadedModel(kind=kind, name=name, model=model, processor=processor,
+                       device=device, source=source, seconds=seconds)
+
+
+def _from_pretrained(spec: ModelKind, name: str, local_only: bool):
+    import torch
+    import transformers
+
+    model_cls = getattr(transformers, spec.model_class)
+    processor_cls = getattr(transformers, spec.processor_class)
+    try:
+        processor = processor_cls.from_pretrained(name, local_files_only=local_only)
+        # float32 on purpose: bfloat16 has no fast kernels on most CPUs.
+        model = model_cls.from_pretrained(name, local_files_only=local_only, dtype=torch.float32)
+    except (ValueError, KeyError) as bad:
+        # e.g. a directory holding a model of another kind, or a broken config.json
+        first_line = str(bad).strip().splitlines()[0][:200] if str(bad).strip() else type(bad).__name__
+        raise ModelUnavailable(
+            f"'{name}' does not hold a {spec.label} model that DL Lab can use ({first_line}). "
+            f"Check {spec.env_var}."
+        ) from bad
+    return model, processor

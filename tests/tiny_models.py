@@ -1,0 +1,73 @@
+"""Tiny stand-ins for the pretrained models, built on the fly so tests never download.
+
+They have the same files and classes as the real ones (GPT-2 with a byte-level BPE
+tokenizer, wav2vec2 CTC with its processor), saved with save_pretrained, so
+core.models loads them exactly as it loads a real id or directory.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SENTENCES = [
+    "Deep learning models learn features from data.",
+    "The quick brown fox jumps over the lazy dog.",
+    "A neural network has layers of weights and biases.",
+    "Gradient descent lowers the loss one small step at a time.",
+    "深度学习从数据中学习特征。",
+]
+
+
+def make_tiny_gpt2(path: Path) -> Path:
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(SENTENCES * 4, vocab_size=400, min_frequency=1,
+                            special_tokens=["<|endoftext|>"], show_progress=False)
+    tokenizer = GPT2TokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<|endoftext|>",
+                                  eos_token="<|endoftext|>", unk_token="<|endoftext|>")
+    cfg = GPT2Config(vocab_size=len(tokenizer), n_positions=128, n_embd=32, n_layer=2, n_head=2,
+                     bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(cfg)
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def make_tiny_wav2vec2(path: Path) -> Path:
+    import torch
+    from transformers import (Wav2Vec2Config, Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor,
+                              Wav2Vec2ForCTC, Wav2Vec2Processor)
+
+    path.mkdir(parents=True, exist_ok=True)
+    letters = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    vocab = {"<pad>": 0, "<s>": 1, "</s>": 2, "<unk>": 3, "|": 4, **{c: i + 5 for i, c in enumerate(letters)}}
+    (path / "vocab.json").write_text(json.dumps(vocab))
+    tokenizer = Wav2Vec2CTCTokenizer(str(path / "vocab.json"), word_delimiter_token="|")
+    extractor = Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0,
+                                         do_normalize=True, return_attention_mask=False)
+    cfg = Wav2Vec2Config(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 8),
+                         num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
+                         pad_token_id=0, ctc_loss_reduction="mean")
+    torch.manual_seed(0)
+    Wav2Vec2ForCTC(cfg).save_pretrained(path)
+    Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(path)
+    return path
+
+
+def install_in_hf_cache(model_dir: Path, hub_cache: Path, repo_id: str) -> None:
+    """Lay ``model_dir`` out as the Hub client caches a download of ``repo_id``."""
+    revision = "0" * 40
+    repo = hub_cache / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / revision
+    snapshot.mkdir(parents=True, exist_ok=True)
+    for f in model_dir.iterdir():
+        (snapshot / f.name).write_bytes(f.read_bytes())
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(revision)
