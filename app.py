@@ -25,11 +25,15 @@ demo = build_demo()
 
 
 def _warm_up() -> None:
-    """Import the heavy libraries in the background so the first click is quick."""
+    """Import torch, scikit-learn and plotly and run one tiny training in the background,
+    so that the first student to press Train does not wait for them."""
     try:
-        import core.train  # noqa: F401  (torch, scikit-learn)
-        import core.plots  # noqa: F401
-        import plotly.graph_objects  # noqa: F401
+        from core import plots
+        from core.train import TrainConfig, TrainingRun
+
+        run = TrainingRun(TrainConfig(n_samples=100, epochs=2, hidden_sizes=(8,)))
+        plots.training_curves(list(run.epochs()), 2).to_json()
+        plots.decision_boundary(run.boundary(), run.data).to_json()
     except Exception:  # pragma: no cover - warm-up is best effort
         logging.getLogger("dllab").exception("warm-up import failed")
 

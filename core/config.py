@@ -43,8 +43,8 @@ DEFAULT_HIDDEN_SIZES = "64, 64"
 MAX_TEXT_FIELD_CHARS = 200      # longest text a short field (like hidden sizes) may hold
 VALIDATION_FRACTION = 0.25
 DATA_SEED = 0                   # data and split are fixed, so runs differ only by model seed
-PLOT_INTERVAL_S = 0.3           # live plots refresh at most this often
-BOUNDARY_GRID = 80              # decision-boundary grid resolution per axis
+PLOT_INTERVAL_S = 0.4           # live plots refresh at most this often
+BOUNDARY_GRID = 60              # decision-boundary grid resolution per axis
 
 # --- Pretrained models -------------------------------------------------------
 DEFAULT_TEXT_MODEL = "openai-community/gpt2"

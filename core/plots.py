@@ -31,17 +31,19 @@ def _figure(data: list, layout: dict):
 def training_curves(history: Sequence, epochs: int):
     """Loss (left) and accuracy (right) per epoch, training solid and validation dashed."""
     x = [r.epoch for r in history]
+    # (trace name, values, colour, dash, axes, shown in legend): one legend entry per split,
+    # shared by both panels through legendgroup, so clicking "validation" hides both its curves.
     series = [
-        ("train loss", [r.train_loss for r in history], TRAIN_COLOR, "solid", "x", "y"),
-        ("validation loss", [r.val_loss for r in history], VAL_COLOR, "dash", "x", "y"),
-        ("train accuracy", [r.train_accuracy for r in history], TRAIN_COLOR, "solid", "x2", "y2"),
-        ("validation accuracy", [r.val_accuracy for r in history], VAL_COLOR, "dash", "x2", "y2"),
+        ("train loss", [r.train_loss for r in history], TRAIN_COLOR, "solid", "x", "y", True),
+        ("validation loss", [r.val_loss for r in history], VAL_COLOR, "dash", "x", "y", True),
+        ("train accuracy", [r.train_accuracy for r in history], TRAIN_COLOR, "solid", "x2", "y2", False),
+        ("validation accuracy", [r.val_accuracy for r in history], VAL_COLOR, "dash", "x2", "y2", False),
     ]
     data = [
-        dict(type="scatter", mode="lines+markers" if len(x) < 30 else "lines", name=name, x=x, y=y,
-             line=dict(color=color, dash=dash, width=2), marker=dict(size=5),
-             xaxis=xa, yaxis=ya, legendgroup=name.split()[0])
-        for name, y, color, dash, xa, ya in series
+        dict(type="scatter", mode="lines+markers" if len(x) < 30 else "lines", name=name, x=x,
+             y=[round(v, 5) for v in y], line=dict(color=color, dash=dash, width=2), marker=dict(size=5),
+             xaxis=xa, yaxis=ya, legendgroup=name.split()[0], showlegend=legend, hovertemplate=f"{name}: %{{y:.4f}}<extra>epoch %{{x}}</extra>")
+        for name, y, color, dash, xa, ya, legend in series
     ]
     x_range = [0.5, max(epochs, 1) + 0.5]
     layout = dict(
@@ -50,7 +52,7 @@ def training_curves(history: Sequence, epochs: int):
         yaxis=dict(title="cross-entropy loss", rangemode="tozero"),
         xaxis2=dict(domain=[0.55, 1], title="epoch", range=x_range, anchor="y2"),
         yaxis2=dict(title="accuracy", range=[0, 1.02], anchor="x2"),
-        legend=dict(orientation="h", y=1.18, x=0),
+        legend=dict(orientation="h", y=1.12, x=0.5, xanchor="center"),
         uirevision="curves",
     )
     return _figure(data, layout)
@@ -60,12 +62,14 @@ def decision_boundary(grid, data):
     """The model's belief over the plane, with the validation points on top."""
     n_classes = grid.proba.shape[-1]
     if n_classes == 2:
-        surface = dict(type="heatmap", x=grid.xs, y=grid.ys, z=grid.proba[..., 1], zmin=0, zmax=1,
+        # three decimals are more than a colour scale shows and keep each redraw's JSON small
+        surface = dict(type="heatmap", x=grid.xs.round(4), y=grid.ys.round(4), z=grid.proba[..., 1].round(3),
+                       zmin=0, zmax=1,
                        colorscale=[[0, "#bfdbfe"], [0.5, "#ffffff"], [1, "#fed7aa"]],
                        colorbar=dict(title=dict(text=f"P({data.class_names[1]})"), thickness=12),
                        hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>P=%{z:.2f}<extra></extra>")
     else:
-        surface = dict(type="heatmap", x=grid.xs, y=grid.ys, z=grid.proba.argmax(-1),
+        surface = dict(type="heatmap", x=grid.xs.round(4), y=grid.ys.round(4), z=grid.proba.argmax(-1),
                        colorscale="Turbo", opacity=0.35, showscale=False)
     points = []
     for k, name in enumerate(data.class_names):

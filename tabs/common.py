@@ -121,6 +121,15 @@ class CheckedSlider(gr.Slider):
         return payload
 
 
+class CheckedRadio(gr.Radio):
+    """A gr.Radio whose choice is checked by core (see CheckedNumber)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
 def number_input(limit, **kwargs) -> CheckedNumber:
     """A number box whose bounds, default and label come from a core.config.NumberLimit."""
     kwargs.setdefault("label", limit.label)

@@ -143,3 +143,17 @@ def slider_input(limit, step, **kwargs) -> CheckedSlider:
     """A slider whose range, default and label come from a core.config.NumberLimit."""
     kwargs.setdefault("label", limit.label)
     return CheckedSlider(limit.minimum, limit.maximum, value=limit.default, step=step, **kwargs)
+class CheckedRadio(gr.Radio):
+    """A gr.Radio whose choice is checked by core (see CheckedNumber)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+    

@@ -7,7 +7,7 @@ import time
 import gradio as gr
 
 from core import config
-from tabs.common import StopSignals, error_boundary, number_input, session_key, slider_input
+from tabs.common import CheckedRadio, StopSignals, error_boundary, number_input, session_key, slider_input
 
 _stops = StopSignals()
 
@@ -80,8 +80,7 @@ def train(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
         head = f"**Stopped** after {result.epochs_completed} of {cfg.epochs} epochs"
     else:
         head = f"**Done**: {result.epochs_completed} epochs"
-    status = (f"{head} in {result.seconds:.1f} s · validation accuracy {summary['accuracy']:.3f} · "
-              f"F1 {summary['f1']:.3f} · AUC {summary['auc'] if summary['auc'] is not None else 'n/a'}")
+    status = f"{head} in {result.seconds:.1f} s. On the validation set:\n\n" + _metrics_table(summary)
     grid = run.boundary()
     yield (
         status,
@@ -89,6 +88,17 @@ def train(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
         plots.decision_boundary(grid, run.data) if grid is not None else None,
         plots.confusion_matrix(summary["confusion_matrix"], run.data.class_names),
         summary,
+    )
+
+
+def _metrics_table(summary: dict) -> str:
+    average = " (macro average over classes)" if summary["average"] == "macro" else ""
+    auc = f"{summary['auc']:.3f}" if summary["auc"] is not None else "n/a"
+    return (
+        "| accuracy | precision | recall | F1 | ROC AUC |\n|---|---|---|---|---|\n"
+        f"| {summary['accuracy']:.3f} | {summary['precision']:.3f} | {summary['recall']:.3f} "
+        f"| {summary['f1']:.3f} | {auc} |\n\n"
+        f"Precision, recall and F1{average}; AUC is one-vs-rest for more than two classes."
     )
 
 
@@ -113,7 +123,8 @@ def build() -> None:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=320):
                 with gr.Group():
-                    dataset = gr.Radio(list(config.DATASETS), value="moons", label="Dataset")
+                    dataset = CheckedRadio(list(config.DATASETS), value="moons", label="Dataset",
+                                           elem_id="train-dataset")
                     about = gr.Markdown(DESCRIPTIONS["moons"], elem_classes="dl-help")
                     n_samples = slider_input(config.TRAIN_SAMPLES, 100)
                     noise = slider_input(config.TRAIN_NOISE, 0.05)
@@ -122,27 +133,28 @@ def build() -> None:
                                         info=HELP["hidden"], max_length=config.MAX_TEXT_FIELD_CHARS)
                     dropout = slider_input(config.DROPOUT, 0.05, info=HELP["dropout"])
                 with gr.Group():
-                    optimizer = gr.Radio(list(config.OPTIMIZERS), value="adam", label="Optimizer",
+                    optimizer = CheckedRadio(list(config.OPTIMIZERS), value="adam", label="Optimizer",
                                          info=HELP["optimizer"])
                     with gr.Row():
-                        lr = number_input(config.LEARNING_RATE, info=HELP["lr"])
+                        lr = number_input(config.LEARNING_RATE, info=HELP["lr"], elem_id="train-lr")
                         momentum = number_input(config.MOMENTUM, label="Momentum (SGD)")
-                    epochs = slider_input(config.EPOCHS, 1)
-                    batch = slider_input(config.BATCH_SIZE, 1)
+                    epochs = slider_input(config.EPOCHS, 1, elem_id="train-epochs")
+                    batch = slider_input(config.BATCH_SIZE, 1, elem_id="train-batch")
                     with gr.Row():
                         wd = number_input(config.WEIGHT_DECAY, info=HELP["weight_decay"])
                         seed = number_input(config.SEED, info="Same seed, same curves.")
+            with gr.Column(scale=2):
                 with gr.Row():
                     start = gr.Button("Train", variant="primary", elem_id="train-button")
                     stop = gr.Button("Stop", variant="stop", elem_id="stop-button")
-            with gr.Column(scale=2):
-                status = gr.Markdown("Choose a dataset and press **Train**.", elem_classes="dl-status",
-                                     elem_id="train-status")
+                status = gr.Markdown("Choose a dataset and settings on the left, then press **Train**.",
+                                     elem_classes="dl-status", elem_id="train-status")
                 curves = gr.Plot(label="Learning curves", elem_id="train-curves")
                 with gr.Row():
                     boundary = gr.Plot(label="Decision boundary", elem_id="train-boundary")
                     confusion = gr.Plot(label="Confusion matrix", elem_id="train-confusion")
-                metrics = gr.JSON(label="Validation metrics", elem_id="train-metrics")
+                with gr.Accordion("Metrics record (what the API returns)", open=False, elem_id="train-record"):
+                    metrics = gr.JSON(label="Validation metrics", elem_id="train-metrics")
 
         dataset.change(_dataset_changed, dataset, [about, n_samples, noise], queue=False,
                        api_visibility="private")

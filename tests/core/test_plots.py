@@ -1,3 +1,5 @@
+import pytest
+
 from core import plots
 from core.train import TrainConfig, TrainingRun
 
@@ -8,7 +10,7 @@ def test_curves_boundary_and_confusion_figures():
     curves = plots.training_curves(history, 4)
     names = [t.name for t in curves.data]
     assert names == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
-    assert list(curves.data[1].y) == [r.val_loss for r in history]
+    assert list(curves.data[1].y) == pytest.approx([r.val_loss for r in history], abs=1e-5)
     assert tuple(curves.layout.xaxis.range) == (0.5, 4.5)   # the axis does not rescale while training
 
     boundary = plots.decision_boundary(run.boundary(20), run.data)
