@@ -25,7 +25,9 @@ class NumberLimit:
 
 # --- Train tab -------------------------------------------------------------
 DATASETS = ("moons", "circles", "classification", "digits")
-OPTIMIZERS = ("sgd", "adam", "adamw")
+ARCHITECTURES = ("mlp", "cnn", "lstm", "transformer")
+OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "rmsprop")
+LOSSES = ("cross_entropy", "mse")
 
 TRAIN_SAMPLES = NumberLimit("Samples", 100, 5000, 1000, integer=True)
 TRAIN_NOISE = NumberLimit("Noise", 0.0, 1.0, 0.2)
@@ -34,6 +36,7 @@ EPOCHS = NumberLimit("Epochs", 1, 300, 40, integer=True)
 BATCH_SIZE = NumberLimit("Batch size", 1, 1024, 32, integer=True)
 DROPOUT = NumberLimit("Dropout", 0.0, 0.9, 0.0)
 WEIGHT_DECAY = NumberLimit("Weight decay", 0.0, 1.0, 0.0)
+L1 = NumberLimit("L1", 0.0, 0.1, 0.0)
 MOMENTUM = NumberLimit("Momentum", 0.0, 0.99, 0.9)
 SEED = NumberLimit("Seed", 0, 2**31 - 1, 0, integer=True)
 
@@ -41,10 +44,22 @@ MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_UNITS = 512
 DEFAULT_HIDDEN_SIZES = "64, 64"
 MAX_TEXT_FIELD_CHARS = 200      # longest text a short field (like hidden sizes) may hold
+MAX_TRAIN_STEPS = 150_000       # optimizer steps per run: epochs x batches per epoch
+MAX_SWEEP_RUNS = 12             # learning rates x optimizers in one sweep
+DEFAULT_SWEEP_RATES = "0.001, 0.01, 0.1"
+MAX_HISTORY_RUNS = 20           # finished runs kept per browser session (oldest dropped first)
+MAX_FUSION_RUNS = 8
 VALIDATION_FRACTION = 0.25
 DATA_SEED = 0                   # data and split are fixed, so runs differ only by model seed
 PLOT_INTERVAL_S = 0.4           # live plots refresh at most this often
 BOUNDARY_GRID = 60              # decision-boundary grid resolution per axis
+
+# --- Your own data (CSV upload) -------------------------------------------------
+CSV_MAX_BYTES = 5 * 1024 * 1024
+CSV_MAX_ROWS = 20_000
+CSV_MAX_FEATURES = 100
+CSV_MAX_CLASSES = 20
+CSV_MIN_ROWS = 20
 
 # --- Pretrained models -------------------------------------------------------
 DEFAULT_TEXT_MODEL = "openai-community/gpt2"

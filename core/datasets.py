@@ -27,6 +27,9 @@ class Dataset:
     mean: np.ndarray             # per-feature statistics used for standardizing
     std: np.ndarray
     raw_val: np.ndarray          # validation points in their original units, for plots
+    identity: str = ""           # what makes two datasets the same (runs can only be fused on one)
+    image_shape: tuple[int, int] | None = None   # (rows, columns) when each example is an image
+    feature_names: tuple[str, ...] = ()
 
     @property
     def n_features(self) -> int:
@@ -96,4 +99,7 @@ def _build(name: str, n_samples: int, noise: float) -> Dataset:
     )
     for a in arrays.values():
         a.setflags(write=False)
-    return Dataset(name=name, n_classes=len(class_names), class_names=class_names, **arrays)
+    identity = "digits" if name == "digits" else f"{name}(n={n_samples}, noise={noise:g})"
+    return Dataset(name=name, n_classes=len(class_names), class_names=class_names, identity=identity,
+                   image_shape=(8, 8) if name == "digits" else None,
+                   feature_names=tuple(f"x{i + 1}" for i in range(x.shape[1])), **arrays)

@@ -6,11 +6,17 @@ for the person at the page, not for a developer reading a traceback.
 
 
 class DLLabError(Exception):
-    """Base class: something the user should be told about in plain words."""
+    """Base class: something the user should be told about in plain words.
 
-    def __init__(self, message: str):
+    ``message`` is the English text. ``key`` and ``params``, when given, let a
+    front end show the same message in another language from its own table.
+    """
+
+    def __init__(self, message: str, key: str | None = None, **params):
         super().__init__(message)
         self.message = message
+        self.key = key
+        self.params = params
 
     def __str__(self) -> str:
         return self.message
@@ -19,8 +25,8 @@ class DLLabError(Exception):
 class InvalidInput(DLLabError):
     """A parameter is missing, of the wrong type or outside its allowed range."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, message: str, key: str | None = None, **params):
+        super().__init__(message, key, **params)
         self.field = field
 
 

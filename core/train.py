@@ -21,12 +21,11 @@ import torch
 from torch import nn
 
 from core import config, validate
+from core.architectures import build_model, count_parameters, layer_table
 from core.datasets import Dataset, make_dataset
 from core.device import get_device
 from core.errors import InvalidInput, ResourceLimit, TrainingDiverged
 from core.metrics import classification_metrics
-
-MAX_TRAIN_STEPS = 150_000   # optimizer steps per run: epochs x batches per epoch
 
 
 def parse_hidden_sizes(text) -> tuple[int, ...]:
@@ -37,7 +36,8 @@ def parse_hidden_sizes(text) -> tuple[int, ...]:
     text = validate.short_text(text, label)
     parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
     if len(parts) > config.MAX_HIDDEN_LAYERS:
-        raise InvalidInput(label, f"{label}: at most {config.MAX_HIDDEN_LAYERS} layers, got {len(parts)}.")
+        raise InvalidInput(label, f"{label}: at most {config.MAX_HIDDEN_LAYERS} layers, got {len(parts)}.",
+                           key="too_many_layers", max=config.MAX_HIDDEN_LAYERS, count=len(parts))
     sizes = []
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= config.MAX_HIDDEN_UNITS:
@@ -45,6 +45,7 @@ def parse_hidden_sizes(text) -> tuple[int, ...]:
                 label,
                 f"{label} must be whole numbers from 1 to {config.MAX_HIDDEN_UNITS} separated by commas "
                 f"(like '64, 64'); '{part[:20]}' is not.",
+                key="bad_layer_size", max=config.MAX_HIDDEN_UNITS, value=part[:20],
             )
         sizes.append(int(part))
     return tuple(sizes)
@@ -55,6 +56,7 @@ class TrainConfig:
     dataset: str = "moons"
     n_samples: int = int(config.TRAIN_SAMPLES.default)
     noise: float = config.TRAIN_NOISE.default
+    model: str = "mlp"
     hidden_sizes: tuple[int, ...] = (64, 64)
     dropout: float = config.DROPOUT.default
     optimizer: str = "adam"
@@ -62,21 +64,25 @@ class TrainConfig:
     epochs: int = int(config.EPOCHS.default)
     batch_size: int = int(config.BATCH_SIZE.default)
     weight_decay: float = config.WEIGHT_DECAY.default
+    l1: float = config.L1.default
     momentum: float = config.MOMENTUM.default
     seed: int = int(config.SEED.default)
 
     @classmethod
     def from_user(cls, dataset="moons", n_samples=config.TRAIN_SAMPLES.default,
-                  noise=config.TRAIN_NOISE.default, hidden_sizes=config.DEFAULT_HIDDEN_SIZES,
+                  noise=config.TRAIN_NOISE.default, model="mlp", hidden_sizes=config.DEFAULT_HIDDEN_SIZES,
                   dropout=config.DROPOUT.default, optimizer="adam",
                   learning_rate=config.LEARNING_RATE.default, epochs=config.EPOCHS.default,
                   batch_size=config.BATCH_SIZE.default, weight_decay=config.WEIGHT_DECAY.default,
-                  momentum=config.MOMENTUM.default, seed=config.SEED.default) -> "TrainConfig":
+                  l1=config.L1.default, momentum=config.MOMENTUM.default,
+                  seed=config.SEED.default, allow_csv: bool = False) -> "TrainConfig":
         """A config from raw page or API values, each checked against core.config."""
+        datasets = config.DATASETS + (("csv",) if allow_csv else ())
         return cls(
-            dataset=validate.choice(dataset, config.DATASETS, "Dataset"),
+            dataset=validate.choice(dataset, datasets, "Dataset"),
             n_samples=validate.number(n_samples, config.TRAIN_SAMPLES),
             noise=validate.number(noise, config.TRAIN_NOISE),
+            model=validate.choice(model, config.ARCHITECTURES, "Model"),
             hidden_sizes=parse_hidden_sizes(hidden_sizes),
             dropout=validate.number(dropout, config.DROPOUT),
             optimizer=validate.choice(optimizer, config.OPTIMIZERS, "Optimizer"),
@@ -84,9 +90,14 @@ class TrainConfig:
             epochs=validate.number(epochs, config.EPOCHS),
             batch_size=validate.number(batch_size, config.BATCH_SIZE),
             weight_decay=validate.number(weight_decay, config.WEIGHT_DECAY),
+            l1=validate.number(l1, config.L1),
             momentum=validate.number(momentum, config.MOMENTUM),
             seed=validate.number(seed, config.SEED),
         )
+
+    def label(self) -> str:
+        """A short name for this run in tables and legends."""
+        return f"{self.model} · {self.optimizer} lr={self.learning_rate:g} · seed {self.seed}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,10 @@ class TrainResult:
     stopped: bool
     seconds: float
     parameters: int
+    dataset_identity: str
+    class_names: tuple[str, ...]
+    val_proba: np.ndarray      # validation-set class probabilities, for fusion
+    y_val: np.ndarray
 
     @property
     def epochs_completed(self) -> int:
@@ -122,6 +137,9 @@ class TrainResult:
             "seconds": round(self.seconds, 3),
             "parameters": self.parameters,
             "dataset": self.config.dataset,
+            "model": self.config.model,
+            "optimizer": self.config.optimizer,
+            "learning_rate": self.config.learning_rate,
             "confusion_matrix": self.metrics["confusion_matrix"],
         }
 
@@ -133,79 +151,55 @@ class BoundaryGrid:
     proba: np.ndarray          # (len(ys), len(xs), n_classes)
 
 
-class SeededDropout(nn.Module):
-    """Inverted dropout whose masks come from a given generator, not the global RNG."""
-
-    def __init__(self, p: float, generator: torch.Generator):
-        super().__init__()
-        self.p = p
-        self.generator = generator
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:
-            return x
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
-        return x * keep / (1.0 - self.p)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+    lr, wd = cfg.learning_rate, cfg.weight_decay
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
+    if cfg.optimizer == "adam":      # weight decay here is an L2 term added to the gradient
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    if cfg.optimizer == "adamw":     # decoupled weight decay, applied to the weights directly
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    if cfg.optimizer == "adagrad":   # step sizes shrink for weights that have had large gradients
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
+    if cfg.optimizer == "rmsprop":   # divides by a running average of squared gradients
+        return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
+    raise InvalidInput("Optimizer", f"Unknown optimizer '{cfg.optimizer}'.")
 
 
-def build_mlp(n_inputs: int, hidden_sizes: tuple[int, ...], n_classes: int, dropout: float,
-              init_generator: torch.Generator, dropout_generator: torch.Generator) -> nn.Sequential:
-    """Linear -> ReLU -> Dropout per hidden layer, then one output unit per class (logits)."""
-    layers: list[nn.Module] = []
-    width = n_inputs
-    for size in hidden_sizes:
-        layers += [nn.Linear(width, size), nn.ReLU()]
-        if dropout > 0:
-            layers.append(SeededDropout(dropout, dropout_generator))
-        width = size
-    layers.append(nn.Linear(width, n_classes))
-    model = nn.Sequential(*layers)
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            # nn.Linear's own default initialisation, drawn from our generator.
-            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=init_generator)
-            bound = 1.0 / math.sqrt(layer.in_features)
-            nn.init.uniform_(layer.bias, -bound, bound, generator=init_generator)
-    return model
-
-
-def make_optimizer(name: str, params, cfg: TrainConfig) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.learning_rate, momentum=cfg.momentum,
-                               weight_decay=cfg.weight_decay)
-    if name == "adam":   # weight decay here is an L2 term added to the gradient
-        return torch.optim.Adam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    if name == "adamw":  # decoupled weight decay, applied to the weights directly
-        return torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    raise InvalidInput("Optimizer", f"Unknown optimizer '{name}'.")
+def l1_penalty(model: nn.Module) -> torch.Tensor:
+    """Sum of absolute weights (biases excluded): the L1 term that pushes weights to exactly zero."""
+    return sum(p.abs().sum() for name, p in model.named_parameters() if not name.endswith("bias"))
 
 
 @dataclass
 class TrainingRun:
-    """One training run: builds data and model, then trains on demand via ``epochs()``."""
+    """One training run: builds data and model, then trains on demand via ``epochs()``.
+
+    ``data`` overrides the named dataset (an uploaded CSV, for instance).
+    """
 
     config: TrainConfig
     should_stop: Callable[[], bool] = field(default=lambda: False)
+    data: Dataset | None = None
 
     def __post_init__(self):
         cfg = self.config
-        self.data: Dataset = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise)
+        if self.data is None:
+            self.data = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise)
         steps = cfg.epochs * math.ceil(len(self.data.y_train) / cfg.batch_size)
-        if steps > MAX_TRAIN_STEPS:
+        if steps > config.MAX_TRAIN_STEPS:
             raise ResourceLimit(
                 f"This run would take {steps:,} optimizer steps (epochs x batches per epoch); "
-                f"the limit is {MAX_TRAIN_STEPS:,}. Use a larger batch size or fewer epochs."
+                f"the limit is {config.MAX_TRAIN_STEPS:,}. Use a larger batch size or fewer epochs.",
+                key="too_many_steps", steps=f"{steps:,}", max=f"{config.MAX_TRAIN_STEPS:,}",
             )
         self.device = get_device()
         init_gen = torch.Generator().manual_seed(cfg.seed)
         self._shuffle_gen = torch.Generator().manual_seed(cfg.seed + 1)
         dropout_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 2)
-        self.model = build_mlp(self.data.n_features, cfg.hidden_sizes, self.data.n_classes,
-                               cfg.dropout, init_gen, dropout_gen).to(self.device)
-        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg)
+        self.model = build_model(cfg.model, self.data.n_features, self.data.image_shape, cfg.hidden_sizes,
+                                 self.data.n_classes, cfg.dropout, init_gen, dropout_gen).to(self.device)
+        self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.loss_fn = nn.CrossEntropyLoss()
         self._xt = torch.tensor(self.data.x_train).to(self.device)
         self._yt = torch.tensor(self.data.y_train).to(self.device)
@@ -217,7 +211,20 @@ class TrainingRun:
 
     @property
     def parameters(self) -> int:
-        return sum(p.numel() for p in self.model.parameters())
+        return count_parameters(self.model)
+
+    def layers(self) -> list[dict]:
+        return layer_table(self.model, self.data.n_features)
+
+    def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a batch; returns (loss, logits), detached."""
+        logits = self.model(xb)
+        loss = self.loss_fn(logits, yb)
+        objective = loss + self.config.l1 * l1_penalty(self.model) if self.config.l1 > 0 else loss
+        self.optimizer.zero_grad(set_to_none=True)
+        objective.backward()
+        self.optimizer.step()
+        return loss.detach(), logits.detach()
 
     def epochs(self) -> Iterator[EpochRecord]:
         """Train, yielding one record per finished epoch.
@@ -229,42 +236,39 @@ class TrainingRun:
         cfg = self.config
         n = len(self._yt)
         start = time.perf_counter()
-        for epoch in range(len(self.history) + 1, cfg.epochs + 1):
-            self.model.train()
-            order = torch.randperm(n, generator=self._shuffle_gen).to(self.device)
-            loss_sum = torch.zeros((), device=self.device)
-            correct = torch.zeros((), device=self.device, dtype=torch.long)
-            for i in range(0, n, cfg.batch_size):
-                if self.should_stop():
-                    self.stopped = True
-                    self._seconds += time.perf_counter() - start
-                    return
-                idx = order[i:i + cfg.batch_size]
-                xb, yb = self._xt[idx], self._yt[idx]
-                logits = self.model(xb)
-                loss = self.loss_fn(logits, yb)
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
-                loss_sum += loss.detach() * len(idx)
-                correct += (logits.detach().argmax(1) == yb).sum()
-            train_loss = float(loss_sum) / n
-            val_loss, val_acc = self._evaluate()
-            if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
-                self._seconds += time.perf_counter() - start
-                raise TrainingDiverged(
-                    f"Training diverged at epoch {epoch}: the loss became {train_loss if not math.isfinite(train_loss) else val_loss}. "
-                    f"A learning rate of {cfg.learning_rate:g} is too large for {cfg.optimizer.upper()} here; "
-                    "try one ten times smaller. The curves up to the last good epoch are kept."
+        try:
+            for epoch in range(len(self.history) + 1, cfg.epochs + 1):
+                self.model.train()
+                order = torch.randperm(n, generator=self._shuffle_gen).to(self.device)
+                loss_sum = torch.zeros((), device=self.device)
+                correct = torch.zeros((), device=self.device, dtype=torch.long)
+                for i in range(0, n, cfg.batch_size):
+                    if self.should_stop():
+                        self.stopped = True
+                        return
+                    idx = order[i:i + cfg.batch_size]
+                    yb = self._yt[idx]
+                    loss, logits = self.train_step(self._xt[idx], yb)
+                    loss_sum += loss * len(idx)
+                    correct += (logits.argmax(1) == yb).sum()
+                train_loss = float(loss_sum) / n
+                val_loss, val_acc = self._evaluate()
+                if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
+                    raise TrainingDiverged(
+                        f"Training diverged at epoch {epoch}: the loss became {train_loss if not math.isfinite(train_loss) else val_loss}. "
+                        f"A learning rate of {cfg.learning_rate:g} is too large for {cfg.optimizer.upper()} here; "
+                        "try one ten times smaller. The curves up to the last good epoch are kept.",
+                        key="diverged", epoch=epoch, lr=f"{cfg.learning_rate:g}", optimizer=cfg.optimizer.upper(),
+                    )
+                record = EpochRecord(
+                    epoch=epoch, epochs=cfg.epochs, train_loss=train_loss,
+                    train_accuracy=float(correct) / n, val_loss=val_loss, val_accuracy=val_acc,
+                    elapsed_s=self._seconds + time.perf_counter() - start,
                 )
-            record = EpochRecord(
-                epoch=epoch, epochs=cfg.epochs, train_loss=train_loss,
-                train_accuracy=float(correct) / n, val_loss=val_loss, val_accuracy=val_acc,
-                elapsed_s=self._seconds + time.perf_counter() - start,
-            )
-            self.history.append(record)
-            yield record
-        self._seconds += time.perf_counter() - start
+                self.history.append(record)
+                yield record
+        finally:
+            self._seconds += time.perf_counter() - start
 
     @torch.no_grad()
     def _evaluate(self) -> tuple[float, float]:
@@ -300,4 +304,6 @@ class TrainingRun:
             config=self.config, history=tuple(self.history),
             metrics=classification_metrics(self.data.y_val, proba),
             stopped=self.stopped, seconds=self._seconds, parameters=self.parameters,
+            dataset_identity=self.data.identity, class_names=self.data.class_names,
+            val_proba=proba, y_val=np.asarray(self.data.y_val),
         )

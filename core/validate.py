@@ -2,7 +2,9 @@
 
 Any parameter can arrive with any value and type (None, text where a number
 belongs, 1e308, a huge string); these helpers turn them into clean Python values
-or raise ``InvalidInput`` with a message that names the control.
+or raise ``InvalidInput`` with a message that names the control. Each error also
+carries a key and parameters (``control`` is the control's slug, like
+``learning_rate``) so the UI can show it in the user's language.
 """
 
 from __future__ import annotations
@@ -14,8 +16,15 @@ from core.config import MAX_TEXT_FIELD_CHARS, NumberLimit
 from core.errors import InvalidInput
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
+def slug(label: str) -> str:
+    return label.lower().replace(" ", "_").replace("(", "").replace(")", "")
+
+
+def show(value: Any) -> str:
+    """A short, safe rendering of a user's value for a message."""
+    if isinstance(value, str) and len(value) > 40:
+        return f"a {len(value)}-character text"
+    text = repr(value) if not isinstance(value, (list, dict, tuple)) else f"{type(value).__name__} {value!r}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -23,30 +32,35 @@ def _fmt(limit: NumberLimit, x: float) -> str:
     return str(int(x)) if limit.integer and float(x).is_integer() else f"{x:g}"
 
 
+def _fail(label: str, key: str, english: str, **params) -> InvalidInput:
+    return InvalidInput(label, english.format(label=label, **params), key=key, control=slug(label),
+                        label=label, **params)
+
+
 def number(value: Any, limit: NumberLimit) -> float | int:
     """``value`` as a number inside ``limit`` (an int when the limit is integer)."""
     label = limit.label
     lo, hi = _fmt(limit, limit.minimum), _fmt(limit, limit.maximum)
     if value is None or isinstance(value, bool):
-        raise InvalidInput(label, f"{label} is required: give a number between {lo} and {hi}.")
+        raise _fail(label, "required", "{label} is required: give a number between {lo} and {hi}.", lo=lo, hi=hi)
     if isinstance(value, str):
-        stripped = value.strip()
-        if len(stripped) > 64:
-            raise InvalidInput(label, f"{label} must be a number, not a {len(value)}-character text.")
         try:
-            value = float(stripped)
+            if len(value) > 64:
+                raise ValueError
+            value = float(value.strip())
         except ValueError:
-            raise InvalidInput(label, f"{label} must be a number, got {_show(value)}.") from None
+            raise _fail(label, "not_number", "{label} must be a number, got {value}.", value=show(value)) from None
     if not isinstance(value, (int, float)):
-        raise InvalidInput(label, f"{label} must be a number, got {type(value).__name__} {_show(value)}.")
+        raise _fail(label, "not_number", "{label} must be a number, got {value}.", value=show(value))
     value = float(value)
     if not math.isfinite(value):
-        raise InvalidInput(label, f"{label} must be a finite number, got {value}.")
+        raise _fail(label, "not_finite", "{label} must be a finite number, got {value}.", value=str(value))
     if not (limit.minimum <= value <= limit.maximum):
-        raise InvalidInput(label, f"{label} must be between {lo} and {hi}, got {value:g}.")
+        raise _fail(label, "out_of_range", "{label} must be between {lo} and {hi}, got {value}.",
+                    lo=lo, hi=hi, value=f"{value:g}")
     if limit.integer:
         if value != int(value):
-            raise InvalidInput(label, f"{label} must be a whole number, got {value:g}.")
+            raise _fail(label, "not_integer", "{label} must be a whole number, got {value}.", value=f"{value:g}")
         return int(value)
     return value
 
@@ -56,7 +70,26 @@ def choice(value: Any, options: Sequence[str], label: str) -> str:
     if isinstance(value, str) and value.strip().lower() in options:
         return value.strip().lower()
     allowed = ", ".join(f"'{o}'" for o in options)
-    raise InvalidInput(label, f"{label} must be one of {allowed}, got {_show(value)}.")
+    raise _fail(label, "choice", "{label} must be one of {options}, got {value}.", options=allowed, value=show(value))
+
+
+def choices(values: Any, options: Sequence[str], label: str, max_count: int) -> list[str]:
+    """A list of distinct ``options`` (one value or text 'a, b' are accepted too), 1 to ``max_count`` long."""
+    if isinstance(values, str):
+        values = [v for v in values.replace(";", ",").split(",") if v.strip()]
+    if not isinstance(values, (list, tuple)):
+        raise _fail(label, "not_list", "{label} must be a list of choices, got {value}.", value=show(values))
+    if not values:
+        raise _fail(label, "empty", "{label}: choose at least one.")
+    if len(values) > max_count:
+        raise _fail(label, "too_many", "{label}: at most {max} at a time, got {count}.", max=max_count,
+                    count=len(values))
+    out: list[str] = []
+    for v in values:
+        v = choice(v, options, label)
+        if v not in out:
+            out.append(v)
+    return out
 
 
 def short_text(value: Any, label: str, max_chars: int = MAX_TEXT_FIELD_CHARS) -> str:
@@ -64,7 +97,8 @@ def short_text(value: Any, label: str, max_chars: int = MAX_TEXT_FIELD_CHARS) ->
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(label, f"{label} must be text, got {type(value).__name__}.")
+        raise _fail(label, "not_text", "{label} must be text, got {value}.", value=type(value).__name__)
     if len(value) > max_chars:
-        raise InvalidInput(label, f"{label} is too long ({len(value)} characters; at most {max_chars}).")
+        raise _fail(label, "too_long", "{label} is too long ({count} characters; at most {max}).",
+                    count=len(value), max=max_chars)
     return value.strip()

@@ -105,7 +105,9 @@ def _metrics_table(summary: dict) -> str:
 def stop_training(request: gr.Request = None) -> str:
     """Ask this session's running training to stop after the current batch."""
     stopped = _stops.stop(session_key(request))
-    return "Stopping…" if stopped else "Nothing is training."
+    message = "Stopping…" if stopped else "Nothing is training."
+    gr.Info(message)
+    return message
 
 
 def _dataset_changed(dataset):
@@ -166,4 +168,7 @@ def build() -> None:
             concurrency_limit=config.settings().train_concurrency,
             concurrency_id="train",
         )
-        stop.click(stop_training, None, status, api_name="stop_training", queue=False)
+        # Stop answers in its own (hidden) output: writing to the status box could land
+        # after the run's final status and overwrite it.
+        stop_reply = gr.Textbox(visible=False)
+        stop.click(stop_training, None, stop_reply, api_name="stop_training", queue=False)
