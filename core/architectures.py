@@ -159,7 +159,7 @@ def init_parameters(model: nn.Module, gen: torch.Generator) -> None:
             nn.init.xavier_uniform_(module.in_proj_weight, generator=gen)
             nn.init.zeros_(module.in_proj_bias)
             nn.init.zeros_(module.out_proj.bias)   # out_proj's weight is a Linear: handled above
-        elif isinstance(module, TransformerClassifier):
+        elif isinstance(getattr(module, "position", None), nn.Parameter):   # learned positional embedding
             nn.init.normal_(module.position, std=0.02, generator=gen)
 
 

@@ -186,7 +186,12 @@ class TrainingRun:
         cfg = self.config
         if self.data is None:
             self.data = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise)
-        steps = cfg.epochs * math.ceil(len(self.data.y_train) / cfg.batch_size)
+        n_train = len(self.data.y_train)
+        if cfg.batch_size > n_train:
+            raise InvalidInput("Batch size", f"Batch size ({cfg.batch_size}) is larger than the training set "
+                                             f"({n_train} rows). Choose at most {n_train}.",
+                               key="batch_too_big", batch=cfg.batch_size, rows=n_train)
+        steps = cfg.epochs * math.ceil(n_train / cfg.batch_size)
         if steps > config.MAX_TRAIN_STEPS:
             raise ResourceLimit(
                 f"This run would take {steps:,} optimizer steps (epochs x batches per epoch); "
