@@ -7,17 +7,32 @@ import threading
 
 import gradio as gr
 
-from tabs import common, train
+from tabs import common, i18n, train
 
 TITLE = "DL Lab"
-HEADER = "# DL Lab\nHands-on deep learning from first principles: change a setting, press a button, watch what happens."
 
 
 def build_demo() -> gr.Blocks:
+    from core.runs import new_history
+
     with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(HEADER)
+        lang = gr.State(i18n.DEFAULT)
+        history = gr.State(new_history)        # this browser session's finished runs
+        texts = i18n.Texts()
+        with gr.Row(equal_height=True):
+            header = gr.Markdown(i18n.tr("en", "app.header"))
+            switch = gr.Radio(list(i18n.LANGUAGES), value=i18n.DEFAULT, label=i18n.tr("en", "app.language"),
+                              elem_id="language", scale=0, min_width=200)
+        texts.add(header, value="app.header")
         with gr.Tabs():
-            train.build()
+            texts.extend(train.build(lang, history, switch))
+
+        def relabel(choice):
+            choice = i18n.normalize(choice)
+            return [choice, *texts.updates(choice)]
+
+        switch.change(relabel, switch, [lang, *texts.components], queue=False, api_visibility="private")
+        demo.load(i18n.from_request, None, switch, queue=False, api_visibility="private")
     return demo
 
 
@@ -35,7 +50,7 @@ def _warm_up() -> None:
         plots.training_curves(list(run.epochs()), 2).to_json()
         plots.decision_boundary(run.boundary(), run.data).to_json()
     except Exception:  # pragma: no cover - warm-up is best effort
-        logging.getLogger("dllab").exception("warm-up import failed")
+        logging.getLogger("dllab").exception("warm-up failed")
 
 
 if __name__ == "__main__":

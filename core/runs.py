@@ -135,6 +135,11 @@ class RunHistory:
         return out.getvalue()
 
 
+def new_history() -> RunHistory:
+    """A fresh, empty history (the factory a UI gives its per-session state)."""
+    return RunHistory()
+
+
 def _row(r: RunRecord) -> dict:
     res = r.result
     return {"id": r.id, "run": r.label, "dataset": res.dataset_identity, "epochs": res.epochs_completed,

@@ -21,27 +21,35 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="orange",
 CSS = """
 .dl-status p { margin: 0; font-variant-numeric: tabular-nums; }
 .dl-help { font-size: 0.9em; opacity: 0.8; }
-footer { display: none !important; }
+.dl-code textarea, .dl-code .cm-content { font-size: 12px; }
+#language { max-width: 260px; }
 """
 
-UNEXPECTED = ("Something unexpected went wrong ({kind}). DL Lab is still running: "
-              "try again, or change the settings. If it happens again, tell the instructor.")
+def _to_gr_error(exc: Exception, lang: str) -> gr.Error:
+    from tabs.i18n import error_text, tr
 
-
-def _to_gr_error(exc: Exception) -> gr.Error:
     if isinstance(exc, DLLabError):
         log.info("refused: %s", exc.message)
-        return gr.Error(exc.message, print_exception=False)
+        return gr.Error(error_text(lang, exc), print_exception=False)
     log.exception("unexpected error in a handler")
-    return gr.Error(UNEXPECTED.format(kind=type(exc).__name__), print_exception=False)
+    return gr.Error(tr(lang, "error.unexpected", kind=type(exc).__name__), print_exception=False)
+
+
+def _lang_of(signature: inspect.Signature, args, kwargs) -> str:
+    try:
+        return signature.bind_partial(*args, **kwargs).arguments.get("lang") or "en"
+    except TypeError:
+        return "en"
 
 
 def error_boundary(fn):
     """Turn core's DLLabError (and anything unforeseen) into a gr.Error the page shows.
 
+    Messages are in the language of the handler's ``lang`` argument, when it has one.
     Works for plain functions and generators alike; gr.Error passes through, and
     the wrapped function keeps its signature so the API's parameter names stay.
     """
+    signature = inspect.signature(fn)
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
@@ -50,7 +58,7 @@ def error_boundary(fn):
             except gr.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 - this is the boundary
-                raise _to_gr_error(exc) from None
+                raise _to_gr_error(exc, _lang_of(signature, args, kwargs)) from None
         return gen_wrapper
 
     @functools.wraps(fn)
@@ -60,7 +68,7 @@ def error_boundary(fn):
         except gr.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - this is the boundary
-            raise _to_gr_error(exc) from None
+            raise _to_gr_error(exc, _lang_of(signature, args, kwargs)) from None
     return wrapper
 
 
@@ -128,6 +136,43 @@ class CheckedRadio(gr.Radio):
 
     def preprocess(self, payload):
         return payload
+
+
+class CheckedDropdown(gr.Dropdown):
+    """A gr.Dropdown whose value is checked by core (its choices change at run time)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
+class CheckedCheckboxGroup(gr.CheckboxGroup):
+    """A gr.CheckboxGroup whose values are checked by core (see CheckedNumber)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
+def table(rows: list[dict], columns: list[tuple[str, str]]) -> dict:
+    """A gr.Dataframe value from row dicts: ``columns`` is [(field, heading), ...]."""
+    return {"headers": [h for _, h in columns],
+            "data": [[("" if r.get(f) is None else r.get(f)) for f, _ in columns] for r in rows]}
+
+
+def throttled(records, interval: float):
+    """Yield (record, due) pairs: ``due`` is True at most once per ``interval`` seconds."""
+    import time
+
+    last = 0.0
+    for record in records:
+        now = time.monotonic()
+        due = now - last >= interval
+        if due:
+            last = now
+        yield record, due
 
 
 def number_input(limit, **kwargs) -> CheckedNumber:

@@ -157,3 +157,31 @@ class CheckedRadio(gr.Radio):
         from gradio.components.base import Component
 
     
+class CheckedDropdown(gr.Dropdown):
+    """A gr.Dropdown whose value is checked by core (its choices change at run time)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+    
+class CheckedCheckboxGroup(gr.CheckboxGroup):
+    """A gr.CheckboxGroup whose values are checked by core (see CheckedNumber)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+    

@@ -24,13 +24,13 @@ def test_training_shows_curves_boundary_and_metrics(page):
     expect(table).to_contain_text("ROC AUC")
     accuracy = float(table.locator("tbody td").first.inner_text())
     assert 0.8 < accuracy <= 1.0
-    page.locator("#train-record").get_by_text("Metrics record").click()
+    page.locator("#train-record").get_by_text("Record (what the API returns)").click()
     metrics = page.locator("#train-metrics")
     expect(metrics).to_contain_text("epochs_completed")
 
 
 def test_stop_button_stops_a_long_run(page):
-    page.locator("#train-dataset").get_by_text("digits", exact=True).click()
+    page.locator("#train-dataset").get_by_text("digits (8×8 images)").click()
     set_slider(page, "train-epochs", 300)
     set_slider(page, "train-batch", 8)
     page.locator("#train-button").click()

@@ -23,17 +23,20 @@ def test_the_api_lists_train_with_its_documented_parameters(client):
     params = [p["parameter_name"] for p in api["/train"]["parameters"]]
     assert params[:9] == ["dataset", "hidden_sizes", "optimizer", "learning_rate", "epochs", "batch_size",
                           "dropout", "weight_decay", "seed"]
-    assert {"n_samples", "noise", "momentum"} <= set(params)
+    assert {"n_samples", "noise", "momentum", "model", "l1"} <= set(params)
+    for name in ("/sweep", "/scratch", "/fuse", "/export", "/history_csv"):
+        assert name in api
     assert "/stop_training" in api
 
 
 def test_training_returns_metrics_and_plots(client):
-    status, curves, boundary, confusion, metrics = train(client)
+    status, curves, boundary, confusion, layers, metrics = train(client)
     assert metrics["epochs_completed"] == 15 and metrics["stopped"] is False
     for key in ("accuracy", "precision", "recall", "f1", "auc"):
         assert 0.8 <= metrics[key] <= 1.0, key
     assert metrics["seconds"] > 0 and "Done" in status
     assert curves and boundary and confusion   # plot payloads for the page
+    assert [row[1] for row in layers["data"]] == ["Linear", "ReLU", "SeededDropout"] * 2 + ["Linear"]
 
 
 def test_same_seed_same_result_through_the_api(client):
@@ -43,7 +46,7 @@ def test_same_seed_same_result_through_the_api(client):
 
 
 def test_digits_reports_macro_metrics_and_no_boundary(client):
-    status, curves, boundary, confusion, metrics = train(client, dataset="digits", epochs=5)
+    status, curves, boundary, confusion, layers, metrics = train(client, dataset="digits", epochs=5)
     assert metrics["average"] == "macro" and len(metrics["confusion_matrix"]) == 10
     assert boundary is None and metrics["accuracy"] > 0.85
 

@@ -1,0 +1,85 @@
+"""The translation table is complete: every key in both languages, with the same placeholders."""
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from tabs.i18n import Texts, error_text, from_request, tr
+from tabs.strings import EN, STRINGS, ZH
+from tests.conftest import ROOT
+
+
+def placeholders(text):
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_languages_have_the_same_keys():
+    assert sorted(set(EN) - set(ZH)) == [] and sorted(set(ZH) - set(EN)) == []
+
+
+@pytest.mark.parametrize("key", sorted(EN))
+def test_placeholders_match_and_chinese_is_really_translated(key):
+    assert placeholders(EN[key]) == placeholders(ZH[key]), key
+    if not key.startswith(("optimizer.", "model.lstm", "model.transformer", "app.language")):
+        assert re.search(r"[\u4e00-\u9fff]", ZH[key]), f"{key} has no Chinese text"
+
+
+def source(*globs):
+    return "\n".join(p.read_text() for g in globs for p in sorted(ROOT.glob(g)))
+
+
+def test_every_key_the_ui_uses_exists():
+    code = source("tabs/*.py", "app.py")
+    used = set(re.findall(r"""(?:\btr\((?:lang|en|"en"|choice), |\bt\(|(?:label|info|value)=)"([a-z_]+\.[a-z_0-9.]+)\"""", code))
+    used |= {k for k, _ in re.findall(r'\(f?"((?:dataset|model|optimizer|loss)\.[a-z_]+)", ([a-z_]+)\)', code)}
+    assert used, "the key scan found nothing"
+    missing = sorted(k for k in used if k not in EN)
+    assert not missing, missing
+
+
+def test_every_error_core_raises_has_a_translation():
+    core = source("core/*.py", "tabs/*.py")
+    keys = set(re.findall(r'key="([a-z_]+)"', core)) | set(re.findall(r'_fail\(label, "([a-z_]+)"', core))
+    assert len(keys) > 30
+    missing = sorted(k for k in keys if f"error.{k}" not in EN)
+    assert not missing, missing
+
+
+def test_every_dataset_model_optimizer_and_loss_has_words():
+    from core import config
+    for group, names in [("dataset", config.DATASETS + ("csv",)), ("model", config.ARCHITECTURES),
+                         ("optimizer", config.OPTIMIZERS), ("loss", config.LOSSES), ("about", config.DATASETS)]:
+        for name in names:
+            assert f"{group}.{name}" in EN, f"{group}.{name}"
+
+
+def test_core_errors_render_in_chinese_with_translated_control_names():
+    from core import config, validate
+    from core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as err:
+        validate.number(50, config.LEARNING_RATE)
+    assert error_text("zh", err.value) == "学习率必须在 1e-06 到 10 之间，收到的是 50。"
+    assert error_text("en", err.value) == err.value.message
+
+
+def test_language_comes_from_the_browser():
+    class Req:
+        def __init__(self, header):
+            self.headers = {"accept-language": header}
+    assert from_request(Req("zh-CN,zh;q=0.9,en;q=0.8")) == "zh"
+    assert from_request(Req("en-US,en;q=0.9,zh;q=0.5")) == "en"
+    assert from_request(Req("fr-FR")) == "en" and from_request(None) == "en"
+
+
+def test_texts_relabel_components_and_choices():
+    import gradio as gr
+
+    tx = Texts()
+    with gr.Blocks():
+        tx.add(gr.Radio([("x", "sgd")], label="x"), label="field.optimizer", choices=[("optimizer.sgd", "sgd")])
+    (update,) = tx.updates("zh")
+    assert update["label"] == "优化器" and update["choices"] == [("SGD", "sgd")]
+    assert tr("zh", "train.done", done=3, epochs=5, seconds="1.0").startswith("**完成**：3 轮")
