@@ -404,7 +404,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                         with gr.Row():
                             export_btn = tx.add(gr.Button(t("btn.export"), elem_id="export-button"),
                                                 value="btn.export")
-                            export_file = tx.add(gr.File(label=t("field.export_file"), interactive=False,
+                            export_file = tx.add(gr.File(label=t("field.export_file"), interactive=False, height=100,
                                                          elem_id="export-file"), label="field.export_file")
                         with gr.Accordion(t("acc.record"), open=False, elem_id="train-record") as acc:
                             tx.add(acc, label="acc.record")
@@ -446,7 +446,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                                               value="btn.fuse")
                             csv_btn = tx.add(gr.Button(t("btn.history_csv"), elem_id="history-csv-button"),
                                              value="btn.history_csv")
-                            csv_out = tx.add(gr.File(label=t("field.history_file"), interactive=False),
+                            csv_out = tx.add(gr.File(label=t("field.history_file"), interactive=False, height=100),
                                              label="field.history_file")
                         tx.add(gr.Markdown(t("help.fuse"), elem_classes="dl-help"), value="help.fuse")
                         fuse_table = gr.Dataframe(interactive=False, elem_id="fuse-table")
