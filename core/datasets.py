@@ -61,10 +61,31 @@ def make_dataset(name: str, n_samples: int = 1000, noise: float = 0.2) -> Datase
     return _build(name, n_samples, noise)
 
 
+def split_and_standardize(x: np.ndarray, y: np.ndarray) -> dict:
+    """The fixed, stratified train/validation split, standardized with the training split's statistics.
+
+    Returns the Dataset's array fields, made read-only (datasets are cached and shared).
+    """
+    from sklearn.model_selection import train_test_split
+
+    x_tr, x_va, y_tr, y_va = train_test_split(x, y, test_size=config.VALIDATION_FRACTION,
+                                              random_state=config.DATA_SEED, stratify=y)
+    mean = x_tr.mean(axis=0)
+    std = x_tr.std(axis=0)
+    std[std < 1e-8] = 1.0          # constant columns (the digits' border pixels) stay at zero
+    arrays = dict(
+        x_train=((x_tr - mean) / std).astype(np.float32), y_train=y_tr,
+        x_val=((x_va - mean) / std).astype(np.float32), y_val=y_va,
+        mean=mean, std=std, raw_val=x_va,
+    )
+    for a in arrays.values():
+        a.setflags(write=False)
+    return arrays
+
+
 @functools.lru_cache(maxsize=16)
 def _build(name: str, n_samples: int, noise: float) -> Dataset:
     from sklearn import datasets as skd
-    from sklearn.model_selection import train_test_split
 
     seed = config.DATA_SEED
     if name == "moons":
@@ -84,21 +105,7 @@ def _build(name: str, n_samples: int, noise: float) -> Dataset:
         x, y = digits.data / 16.0, digits.target
         class_names = tuple(str(d) for d in range(10))
 
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.int64)
-    x_tr, x_va, y_tr, y_va = train_test_split(
-        x, y, test_size=config.VALIDATION_FRACTION, random_state=seed, stratify=y
-    )
-    mean = x_tr.mean(axis=0)
-    std = x_tr.std(axis=0)
-    std[std < 1e-8] = 1.0          # constant pixels in digits stay at zero
-    arrays = dict(
-        x_train=((x_tr - mean) / std).astype(np.float32), y_train=y_tr,
-        x_val=((x_va - mean) / std).astype(np.float32), y_val=y_va,
-        mean=mean, std=std, raw_val=x_va,
-    )
-    for a in arrays.values():
-        a.setflags(write=False)
+    arrays = split_and_standardize(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64))
     identity = "digits" if name == "digits" else f"{name}(n={n_samples}, noise={noise:g})"
     return Dataset(name=name, n_classes=len(class_names), class_names=class_names, identity=identity,
                    image_shape=(8, 8) if name == "digits" else None,
@@ -163,8 +170,6 @@ def csv_columns(path) -> list[str]:
 
 def dataset_from_csv(path, label_column: str, name: str = "your data") -> Dataset:
     """A Dataset from a CSV: numeric feature columns and one label column (text or numbers)."""
-    from sklearn.model_selection import train_test_split
-
     from core.errors import InvalidInput
 
     header, rows, digest = read_csv_table(path)
@@ -226,18 +231,7 @@ def dataset_from_csv(path, label_column: str, name: str = "your data") -> Datase
         rare = classes[int(counts.argmin())]
         raise InvalidInput("CSV file", f"Class '{rare[:20]}' has a single example; each class needs at least two "
                                        "(one to train on, one to validate).", key="csv_rare_class", cls=rare[:20])
-    x_tr, x_va, y_tr, y_va = train_test_split(x, y, test_size=config.VALIDATION_FRACTION,
-                                              random_state=config.DATA_SEED, stratify=y)
-    mean = x_tr.mean(axis=0)
-    std = x_tr.std(axis=0)
-    std[std < 1e-8] = 1.0
-    arrays = dict(
-        x_train=((x_tr - mean) / std).astype(np.float32), y_train=y_tr,
-        x_val=((x_va - mean) / std).astype(np.float32), y_val=y_va,
-        mean=mean, std=std, raw_val=x_va,
-    )
-    for a in arrays.values():
-        a.setflags(write=False)
+    arrays = split_and_standardize(x, y)
     return Dataset(name="csv", n_classes=len(classes), class_names=tuple(classes),
                    identity=f"csv:{name}:{digest}:{label_column}", feature_names=tuple(features), **arrays)
 

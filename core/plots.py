@@ -51,6 +51,20 @@ def _figure(data: list, layout: dict):
     return go.Figure(data=data, layout=base, skip_invalid=True)
 
 
+def _two_panels(w: dict, epochs: int, left_title: str, right_title: str, **extra) -> dict:
+    """Layout of two plots side by side over the same epochs: a loss (left) and an accuracy (right)."""
+    x_range = [0.5, max(epochs, 1) + 0.5]
+    return dict(
+        height=340,
+        xaxis=dict(domain=[0, 0.45], title=w["epoch"], range=x_range),
+        yaxis=dict(title=left_title, rangemode="tozero"),
+        xaxis2=dict(domain=[0.55, 1], title=w["epoch"], range=x_range, anchor="y2"),
+        yaxis2=dict(title=right_title, range=[0, 1.02], anchor="x2"),
+        legend=dict(orientation="h", y=1.12, x=0.5, xanchor="center"),
+        **extra,
+    )
+
+
 def training_curves(history: Sequence, epochs: int, text: dict | None = None):
     """Loss (left) and accuracy (right) per epoch, training solid and validation dashed."""
     w = _words(text)
@@ -71,17 +85,7 @@ def training_curves(history: Sequence, epochs: int, text: dict | None = None):
              hovertemplate=f"{w[split]} {w[quantity]}: %{{y:.4f}}<extra>{w['epoch']} %{{x}}</extra>")
         for split, quantity, y, color, dash, xa, ya, legend in series
     ]
-    x_range = [0.5, max(epochs, 1) + 0.5]
-    layout = dict(
-        height=340,
-        xaxis=dict(domain=[0, 0.45], title=w["epoch"], range=x_range),
-        yaxis=dict(title=w["loss"], rangemode="tozero"),
-        xaxis2=dict(domain=[0.55, 1], title=w["epoch"], range=x_range, anchor="y2"),
-        yaxis2=dict(title=w["accuracy"], range=[0, 1.02], anchor="x2"),
-        legend=dict(orientation="h", y=1.12, x=0.5, xanchor="center"),
-        uirevision="curves",
-    )
-    return _figure(data, layout)
+    return _figure(data, _two_panels(w, epochs, w["loss"], w["accuracy"], uirevision="curves"))
 
 
 def overlay_curves(series: Sequence[tuple[str, Sequence]], epochs: int, text: dict | None = None,
@@ -119,16 +123,7 @@ def scratch_curves(history: Sequence, epochs: int, text: dict | None = None):
                  line=dict(color=color, dash=dash, width=width), opacity=0.55 if who == "numpy" else 1,
                  xaxis=xa, yaxis=ya, legendgroup=who, showlegend=legend)
             for who, y, color, dash, width, xa, ya, legend in series]
-    x_range = [0.5, max(epochs, 1) + 0.5]
-    layout = dict(
-        height=340,
-        xaxis=dict(domain=[0, 0.45], title=w["epoch"], range=x_range),
-        yaxis=dict(title=w["scratch_loss"], rangemode="tozero"),
-        xaxis2=dict(domain=[0.55, 1], title=w["epoch"], range=x_range, anchor="y2"),
-        yaxis2=dict(title=w["val_accuracy"], range=[0, 1.02], anchor="x2"),
-        legend=dict(orientation="h", y=1.12, x=0.5, xanchor="center"),
-    )
-    return _figure(data, layout)
+    return _figure(data, _two_panels(w, epochs, w["scratch_loss"], w["val_accuracy"]))
 
 
 def decision_boundary(grid, data, text: dict | None = None):
