@@ -43,14 +43,6 @@ class Dataset:
         return ((x - self.mean) / self.std).astype(np.float32)
 
 
-DESCRIPTIONS = {
-    "moons": "Two interleaving half circles (2 features, 2 classes): needs a curved boundary.",
-    "circles": "A ring around a disc (2 features, 2 classes): no straight line separates them.",
-    "classification": "scikit-learn's make_classification (10 features, 2 classes), the tutorial's set-up.",
-    "digits": "8x8 handwritten digits shipped with scikit-learn (64 features, 10 classes, 1797 images).",
-}
-
-
 def make_dataset(name: str, n_samples: int = 1000, noise: float = 0.2) -> Dataset:
     """The named dataset, validated, split and standardized (cached: arrays are read-only)."""
     name = validate.choice(name, config.DATASETS, "Dataset")

@@ -228,9 +228,7 @@ def export_bundle(record) -> Path:
               folder / "validation.safetensors")
     (folder / "run.json").write_text(json.dumps(meta, indent=2))
     (folder / "evaluate.py").write_text(_evaluate_script(meta))
-    (folder / "train.py").write_text(reproduce_code(res, data.n_features, data.image_shape, data.n_classes,
-                                                    csv_name="your_data.csv",
-                                                    label_column=_label_of(res.dataset_identity)))
+    (folder / "train.py").write_text(code_for(record))
     zip_path = folder / f"{stem}.zip"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
         for name in ("model.safetensors", "validation.safetensors", "run.json", "evaluate.py", "train.py"):
@@ -238,8 +236,13 @@ def export_bundle(record) -> Path:
     return zip_path
 
 
-def _label_of(identity: str) -> str | None:
-    return identity.rsplit(":", 1)[-1] if identity.startswith("csv:") else None
+def code_for(record, csv_name: str = "your_data.csv") -> str:
+    """The reproduce-code of a history record (a CSV run reads its data from ``csv_name``)."""
+    res, data = record.result, record.data
+    identity = res.dataset_identity
+    label_column = identity.rsplit(":", 1)[-1] if identity.startswith("csv:") else None
+    return reproduce_code(res, data.n_features, data.image_shape, data.n_classes,
+                          csv_name=csv_name, label_column=label_column)
 
 
 def write_text_file(text: str, filename: str) -> Path:

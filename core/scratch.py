@@ -19,7 +19,7 @@ import numpy as np
 
 from core import config, validate
 from core.datasets import make_dataset
-from core.errors import ResourceLimit, TrainingDiverged
+from core.errors import TrainingDiverged
 
 
 # ---- the network, by hand -------------------------------------------------------------
@@ -163,16 +163,12 @@ class ScratchRun:
         import torch
 
         from core.architectures import build_model
+        from core.train import check_step_budget
 
         self.cfg = cfg
         self.should_stop = should_stop
         self.data = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise)
-        steps = cfg.epochs * math.ceil(len(self.data.y_train) / cfg.batch_size)
-        if steps > config.MAX_TRAIN_STEPS:
-            raise ResourceLimit(
-                f"This run would take {steps:,} optimizer steps (epochs x batches per epoch); "
-                f"the limit is {config.MAX_TRAIN_STEPS:,}. Use a larger batch size or fewer epochs.",
-                key="too_many_steps", steps=f"{steps:,}", max=f"{config.MAX_TRAIN_STEPS:,}")
+        check_step_budget(cfg.epochs, cfg.batch_size, len(self.data.y_train))
         gen = torch.Generator().manual_seed(cfg.seed)
         self.torch_model = build_model("mlp", self.data.n_features, None, cfg.hidden_sizes, self.data.n_classes,
                                        0.0, gen, gen).double()

@@ -151,6 +151,17 @@ class BoundaryGrid:
     proba: np.ndarray          # (len(ys), len(xs), n_classes)
 
 
+def check_step_budget(epochs: int, batch_size: int, n_train: int) -> None:
+    """Refuse, before it starts, a run longer than config.MAX_TRAIN_STEPS optimizer steps."""
+    steps = epochs * math.ceil(n_train / batch_size)
+    if steps > config.MAX_TRAIN_STEPS:
+        raise ResourceLimit(
+            f"This run would take {steps:,} optimizer steps (epochs x batches per epoch); "
+            f"the limit is {config.MAX_TRAIN_STEPS:,}. Use a larger batch size or fewer epochs.",
+            key="too_many_steps", steps=f"{steps:,}", max=f"{config.MAX_TRAIN_STEPS:,}",
+        )
+
+
 def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     lr, wd = cfg.learning_rate, cfg.weight_decay
     if cfg.optimizer == "sgd":
@@ -191,13 +202,7 @@ class TrainingRun:
             raise InvalidInput("Batch size", f"Batch size ({cfg.batch_size}) is larger than the training set "
                                              f"({n_train} rows). Choose at most {n_train}.",
                                key="batch_too_big", batch=cfg.batch_size, rows=n_train)
-        steps = cfg.epochs * math.ceil(n_train / cfg.batch_size)
-        if steps > config.MAX_TRAIN_STEPS:
-            raise ResourceLimit(
-                f"This run would take {steps:,} optimizer steps (epochs x batches per epoch); "
-                f"the limit is {config.MAX_TRAIN_STEPS:,}. Use a larger batch size or fewer epochs.",
-                key="too_many_steps", steps=f"{steps:,}", max=f"{config.MAX_TRAIN_STEPS:,}",
-            )
+        check_step_budget(cfg.epochs, cfg.batch_size, n_train)
         self.device = get_device()
         init_gen = torch.Generator().manual_seed(cfg.seed)
         self._shuffle_gen = torch.Generator().manual_seed(cfg.seed + 1)

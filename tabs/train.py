@@ -23,7 +23,7 @@ def plot_text(lang: str) -> dict:
     return {w: tr(lang, f"plot.{w}") for w in PLOT_WORDS}
 
 
-def _config(lang, dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, dropout, weight_decay,
+def _config(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, dropout, weight_decay,
             seed, n_samples, noise, momentum, model, l1, csv_file, label_column):
     """Validated config and data (an uploaded CSV when the dataset is 'csv')."""
     from core.datasets import dataset_from_csv
@@ -75,7 +75,7 @@ def train(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
     from core.train import TrainingRun
 
     words = plot_text(lang)
-    cfg, data = _config(lang, dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, dropout,
+    cfg, data = _config(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, dropout,
                         weight_decay, seed, n_samples, noise, momentum, model, l1, csv_file, label_column)
     session = session_key(request)
     stop = _stops.start(session)
@@ -139,7 +139,7 @@ def sweep(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
     from core.train import TrainingRun
 
     words = plot_text(lang)
-    base, data = _config(lang, dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, dropout,
+    base, data = _config(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, dropout,
                          weight_decay, seed, n_samples, noise, momentum, model, l1, csv_file, label_column)
     configs = sweep_configs(base, learning_rates, optimizers)
     session = session_key(request)
@@ -220,7 +220,7 @@ def fuse(run_ids, history=None, lang="en"):
 
     records = history.get(run_ids, min_count=2, max_count=config.MAX_FUSION_RUNS)
     result = fuse_runs(records)
-    rows = [{**m, "run": m["run"]} for m in result["members"]]
+    rows = list(result["members"])
     rows.append({"run": tr(lang, "fuse.ensemble"), **result["ensemble"]})
     columns = [("run", tr(lang, "history.run")), ("accuracy", tr(lang, "metric.accuracy")),
                ("precision", tr(lang, "metric.precision")), ("recall", tr(lang, "metric.recall")),
@@ -250,16 +250,11 @@ def compare(run_ids, history=None, lang="en"):
 
 def refresh_history(history=None, lang="en"):
     """After a run: the run picker's choices, the history table and the code of the last run."""
-    from core.export import reproduce_code
+    from core.export import code_for
 
     labels = history.labels() if history else []
     last = history.last() if history else None
-    code = tr(lang, "code.none")
-    if last is not None and last.data is not None:
-        code = reproduce_code(last.result, last.data.n_features, last.data.image_shape, last.data.n_classes,
-                              csv_name="your_data.csv",
-                              label_column=last.result.dataset_identity.rsplit(":", 1)[-1]
-                              if last.result.dataset_identity.startswith("csv:") else None)
+    code = code_for(last) if last is not None and last.data is not None else tr(lang, "code.none")
     return (gr.update(choices=labels), table(history.table() if history else [], _history_columns(lang)), code)
 
 
@@ -283,11 +278,9 @@ def export(history=None, lang="en"):
 
 
 def _dataset_changed(dataset, lang):
-    from core.datasets import DESCRIPTIONS
-
     is_csv = dataset == "csv"
     fixed = dataset in ("digits", "csv")
-    about = tr(lang, f"about.{dataset}") if dataset in DESCRIPTIONS or is_csv else ""
+    about = tr(lang, f"about.{dataset}") if dataset in config.DATASETS or is_csv else ""
     return (about, gr.update(interactive=not fixed), gr.update(interactive=not fixed),
             gr.update(visible=is_csv), gr.update(visible=is_csv))
 

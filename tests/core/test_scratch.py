@@ -59,3 +59,10 @@ def test_page_shows_the_real_update_code_and_bad_loss_is_refused():
     assert "def backward(self, d_out, cache):" in code and "self.W[i] -= lr * grads_W[i]" in code
     with pytest.raises(InvalidInput, match="Loss must be one of"):
         ScratchConfig.from_user(loss="hinge")
+
+
+def test_a_numpy_run_too_long_for_a_shared_server_is_refused_up_front():
+    from core.errors import ResourceLimit
+
+    with pytest.raises(ResourceLimit, match="larger batch size or fewer epochs"):
+        ScratchRun(ScratchConfig.from_user(dataset="digits", batch_size=1, epochs=300))
