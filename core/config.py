@@ -61,6 +61,69 @@ CSV_MAX_FEATURES = 100
 CSV_MAX_CLASSES = 20
 CSV_MIN_ROWS = 20
 
+# --- Augment tab ------------------------------------------------------------------
+@dataclass(frozen=True)
+class RangeParam:
+    """A numeric augmentation parameter: the user gives a range [low, high] inside
+    [minimum, maximum] (or one number for both), and each variant draws from it."""
+
+    minimum: float
+    maximum: float
+    default: tuple[float, float]
+    step: float
+    integer: bool = False
+
+
+BORDER_MODES = ("constant", "reflect", "replicate", "wrap")
+_BORDER = ("border", BORDER_MODES, "constant")
+
+# op -> its parameters: RangeParam, or (name, choices, default) for a choice, or (name, bool default) for a flag.
+AUGMENT_OPS: dict[str, dict] = {
+    "rotate": {"angle": RangeParam(-180, 180, (-15, 15), 1), "border": _BORDER, "expand": False},
+    "scale": {"factor": RangeParam(0.25, 4, (0.8, 1.2), 0.05), "border": _BORDER},
+    "translate": {"x": RangeParam(-0.5, 0.5, (-0.1, 0.1), 0.01), "y": RangeParam(-0.5, 0.5, (-0.1, 0.1), 0.01),
+                  "border": _BORDER},
+    "affine": {"angle": RangeParam(-180, 180, (-10, 10), 1), "scale": RangeParam(0.25, 4, (0.9, 1.1), 0.05),
+               "shear": RangeParam(-45, 45, (-10, 10), 1), "border": _BORDER},
+    "perspective": {"distortion": RangeParam(0, 0.4, (0.05, 0.15), 0.01), "border": _BORDER},
+    "hflip": {},
+    "vflip": {},
+    "random_resized_crop": {"area": RangeParam(0.05, 1, (0.3, 1), 0.05),
+                            "ratio": RangeParam(0.25, 4, (0.75, 1.33), 0.05)},
+    "brightness_contrast": {"brightness": RangeParam(-1, 1, (-0.2, 0.2), 0.05),
+                            "contrast": RangeParam(0, 3, (0.8, 1.2), 0.05)},
+    "hue_saturation": {"hue": RangeParam(-180, 180, (-20, 20), 2), "saturation": RangeParam(0, 3, (0.7, 1.3), 0.05),
+                       "value": RangeParam(0, 3, (0.9, 1.1), 0.05)},
+    "gamma": {"gamma": RangeParam(0.1, 5, (0.7, 1.5), 0.05)},
+    "gaussian_blur": {"sigma": RangeParam(0.1, 10, (0.5, 2), 0.1)},
+    "gaussian_noise": {"std": RangeParam(0, 100, (5, 20), 1)},
+    "sharpen": {"amount": RangeParam(0, 3, (0.5, 1.5), 0.05)},
+    "clahe": {"clip_limit": RangeParam(0.5, 20, (1, 4), 0.5), "tile_grid": RangeParam(2, 16, (8, 8), 1, True)},
+    "grayscale": {},
+    "cutout": {"holes": RangeParam(1, 20, (1, 3), 1, True), "size": RangeParam(0.02, 0.5, (0.1, 0.25), 0.01),
+               "fill": RangeParam(0, 255, (0, 0), 1, True)},
+}
+GEOMETRIC_OPS = ("rotate", "scale", "translate", "affine", "perspective", "hflip", "vflip", "random_resized_crop")
+DEFAULT_RECIPE = (
+    {"op": "hflip", "p": 0.5, "params": {}},
+    {"op": "rotate", "p": 0.8, "params": {"angle": [-20, 20], "border": "reflect", "expand": False}},
+    {"op": "random_resized_crop", "p": 0.5, "params": {"area": [0.5, 1], "ratio": [0.75, 1.33]}},
+    {"op": "brightness_contrast", "p": 0.8, "params": {"brightness": [-0.2, 0.2], "contrast": [0.8, 1.2]}},
+    {"op": "hue_saturation", "p": 0.5, "params": {"hue": [-20, 20], "saturation": [0.7, 1.3], "value": [0.9, 1.1]}},
+    {"op": "gaussian_blur", "p": 0.2, "params": {"sigma": [0.5, 2]}},
+    {"op": "cutout", "p": 0.3, "params": {"holes": [1, 3], "size": [0.1, 0.25], "fill": [0, 0]}},
+)
+AUGMENT_SAMPLES = NumberLimit("Variants", 1, 16, 8, integer=True)
+AUGMENT_P = NumberLimit("Probability", 0.0, 1.0, 1.0)
+MAX_RECIPE_STEPS = 20
+MAX_RECIPE_CHARS = 20_000       # recipe JSON text, pasted or uploaded
+PREVIEW_MAX_SIDE = 1280         # larger images are downscaled (long side) for the preview
+MAX_CANVAS_SIDE = 4096          # rotations with expand=true may grow the canvas up to this
+IMAGE_MAX_BYTES = 25 * 1024 * 1024
+IMAGE_MAX_PIXELS = 50_000_000   # refused before decoding: a 12000x12000 image never reaches memory
+IMAGE_MIN_SIDE = 8
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")
+
 # --- Pretrained models -------------------------------------------------------
 DEFAULT_TEXT_MODEL = "openai-community/gpt2"
 DEFAULT_ASR_MODEL = "facebook/wav2vec2-base-960h"
@@ -74,6 +137,7 @@ class Settings:
     device: str
     threads: int | None
     train_concurrency: int
+    augment_concurrency: int
 
 
 def _int_env(name: str, default: int | None) -> int | None:
@@ -97,4 +161,5 @@ def settings() -> Settings:
         device=os.environ.get("DLLAB_DEVICE", "").strip().lower() or "auto",
         threads=_int_env("DLLAB_THREADS", None),
         train_concurrency=_int_env("DLLAB_TRAIN_CONCURRENCY", 4),
+        augment_concurrency=_int_env("DLLAB_AUGMENT_CONCURRENCY", 2),
     )

@@ -1,0 +1,188 @@
+"""Reading user images safely, and the bundled sample photos.
+
+An upload can be anything: a renamed text file, a 12000×12000 PNG, a 16-bit scan, a
+palette GIF-like PNG with transparency. ``read_image`` checks the file size and the
+pixel count from the header before decoding, then turns every mode into RGB uint8 and
+says what it changed (``notes``) so the page can tell the user.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core import config
+from core.errors import InvalidInput, ResourceLimit
+
+SAMPLE_PHOTOS = ("china.jpg", "flower.jpg")  # shipped with scikit-learn, so no network is needed
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """An RGB uint8 image ready for augmentation, and how it was obtained."""
+
+    pixels: np.ndarray
+    original_size: tuple[int, int]      # (width, height) of the file
+    notes: tuple[tuple[str, dict], ...] = field(default=())   # (key, params): what reading changed
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+    @property
+    def scale(self) -> float:
+        """Preview pixels per original pixel (1.0 when not downscaled)."""
+        return self.size[0] / self.original_size[0]
+
+
+def _fail(key: str, english: str, cls=InvalidInput, **params):
+    if cls is InvalidInput:
+        return InvalidInput("image", english.format(**params), key=key, **params)
+    return cls(english.format(**params), key=key, **params)
+
+
+def _open_bytes(source) -> bytes:
+    if source is None or (isinstance(source, str) and not source.strip()):
+        raise _fail("image_missing", "Upload an image first, or pick one of the sample photos.")
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise _fail("image_missing", "Upload an image first, or pick one of the sample photos.")
+        size = path.stat().st_size
+        if size > config.IMAGE_MAX_BYTES:
+            raise _fail("image_too_big", "The file is {size} MB; the limit is {max} MB.", ResourceLimit,
+                        size=f"{size / 2**20:.1f}", max=config.IMAGE_MAX_BYTES // 2**20)
+        data = path.read_bytes()
+    else:
+        raise _fail("image_unreadable", "This is not an image file DL Lab can read: use JPEG, PNG, WebP or BMP.")
+    if len(data) > config.IMAGE_MAX_BYTES:
+        raise _fail("image_too_big", "The file is {size} MB; the limit is {max} MB.", ResourceLimit,
+                    size=f"{len(data) / 2**20:.1f}", max=config.IMAGE_MAX_BYTES // 2**20)
+    return data
+
+
+def _to_rgb(im, notes: list) -> np.ndarray:
+    """Any Pillow mode -> RGB uint8, noting what was lost or changed."""
+    mode = im.mode
+    if mode == "P" or mode == "PA":
+        notes.append(("palette", {}))
+        im = im.convert("RGBA" if (mode == "PA" or "transparency" in im.info) else "RGB")
+        mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        values = np.asarray(im)
+        if mode == "I" and values.max(initial=0) <= 255:   # 8-bit data stored wide
+            gray = values.clip(0, 255).astype(np.uint8)
+        else:
+            notes.append(("16bit", {}))
+            gray = np.rint(values.clip(0, 65535) / 257.0).astype(np.uint8)
+        notes.append(("grayscale", {}))
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if mode in ("1", "L", "F"):
+        notes.append(("grayscale", {}))
+        gray = np.asarray(im.convert("L"))
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if mode in ("LA", "RGBA", "La", "RGBa"):
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[:, :, 3:] / 255.0
+        if alpha.min() < 1.0:
+            notes.append(("alpha", {}))
+        # Transparent parts become white, as on a page; the augmentations work on RGB.
+        return np.rint(rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
+
+
+def read_image(source, max_side: int = config.PREVIEW_MAX_SIDE) -> LoadedImage:
+    """Decode ``source`` (a path or bytes) to RGB uint8, downscaled so its long side is at most ``max_side``."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    data = _open_bytes(source)
+    notes: list = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")            # Pillow's decompression-bomb warning: we check below
+        try:
+            im = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError:
+            raise _fail("image_too_many_pixels", "The image has more than {max} megapixels; downscale it first.",
+                        ResourceLimit, max=config.IMAGE_MAX_PIXELS // 10**6) from None
+        except (UnidentifiedImageError, OSError, ValueError):
+            raise _fail("image_unreadable",
+                        "This is not an image file DL Lab can read: use JPEG, PNG, WebP or BMP.") from None
+        if im.format not in config.IMAGE_FORMATS:
+            raise _fail("image_format", "{format} images are not supported: use JPEG, PNG, WebP or BMP.",
+                        format=str(im.format))
+        width, height = im.size
+        if width * height > config.IMAGE_MAX_PIXELS:
+            raise _fail("image_too_many_pixels",
+                        "The image is {width}×{height} ({mp} megapixels); the limit is {max} megapixels. "
+                        "Downscale it first.", ResourceLimit, width=width, height=height,
+                        mp=f"{width * height / 1e6:.0f}", max=config.IMAGE_MAX_PIXELS // 10**6)
+        if min(width, height) < config.IMAGE_MIN_SIDE:
+            raise _fail("image_too_small", "The image is {width}×{height} pixels; each side must be at least {min}.",
+                        width=width, height=height, min=config.IMAGE_MIN_SIDE)
+        try:
+            turned = im.getexif().get(274, 1) in (5, 6, 7, 8)     # EXIF orientation: a quarter turn
+            if im.format == "JPEG" and max(width, height) > 2 * max_side:
+                im.draft("RGB", (max_side, max_side))   # decode big JPEGs at 1/2, 1/4 or 1/8 size
+            im = ImageOps.exif_transpose(im)           # phone photos: honour the orientation tag
+            pixels = _to_rgb(im, notes)
+        except (OSError, ValueError, SyntaxError):
+            raise _fail("image_corrupt", "The image file is damaged: it could not be decoded.") from None
+    original = (height, width) if turned else (width, height)
+    pixels = fit_to_preview(pixels, max_side)
+    if max(original) > max_side:
+        notes.append(("downscaled", {"width": original[0], "height": original[1],
+                                     "new_width": pixels.shape[1], "new_height": pixels.shape[0]}))
+    return LoadedImage(pixels, original, tuple(notes))
+
+
+def fit_to_preview(image, max_side):
+    """Downscale (area interpolation) so that the long side is at most ``max_side``."""
+    import cv2
+
+    h, w = image.shape[:2]
+    if max(h, w) <= max_side:
+        return image
+    k = max_side / max(h, w)
+    return cv2.resize(image, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+
+
+def draw_box(image: np.ndarray, box, color=(255, 0, 200)) -> np.ndarray:
+    """A copy of ``image`` with ``box`` [x, y, w, h] outlined (for display only)."""
+    import cv2
+
+    out = image.copy()
+    if box is None:
+        return out
+    x, y, w, h = box
+    thickness = max(2, round(max(image.shape[:2]) / 250))
+    x1, y1 = min(image.shape[1] - 1, round(x + w) - 1), min(image.shape[0] - 1, round(y + h) - 1)
+    cv2.rectangle(out, (round(x), round(y)), (x1, y1), color, thickness)
+    return out
+
+
+def sample_photos() -> dict[str, str]:
+    """The bundled sample photos, copied to a temporary folder (web apps may serve files from there)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    source = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "images"
+    target = Path(tempfile.gettempdir()) / "dllab-samples"
+    target.mkdir(exist_ok=True)
+    out = {}
+    for name in SAMPLE_PHOTOS:
+        if (source / name).is_file():
+            if not (target / name).is_file():
+                shutil.copyfile(source / name, target / name)
+            out[Path(name).stem] = str(target / name)
+    return out

@@ -1,0 +1,136 @@
+"""Reading uploads: every image mode becomes RGB uint8, and bad files get a clear message."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import config
+from core.errors import DLLabError, InvalidInput, ResourceLimit
+from core.images import draw_box, read_image, sample_photos
+
+
+def encode(image: Image.Image, fmt="PNG", **kwargs) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def test_sample_photos_are_bundled_and_readable():
+    photos = sample_photos()
+    assert set(photos) == {"china", "flower"}
+    loaded = read_image(photos["flower"])
+    assert loaded.pixels.shape == (427, 640, 3) and loaded.pixels.dtype == np.uint8
+    assert loaded.notes == ()
+
+
+def test_grayscale_becomes_three_equal_channels():
+    gray = Image.fromarray(np.tile(np.arange(64, dtype=np.uint8) * 4, (32, 1)), "L")
+    loaded = read_image(encode(gray))
+    assert loaded.pixels.shape == (32, 64, 3)
+    assert np.array_equal(loaded.pixels[:, :, 0], np.asarray(gray))
+    assert ("grayscale", {}) in loaded.notes
+
+
+def test_rgba_is_flattened_onto_white_explicitly():
+    rgba = np.zeros((20, 20, 4), np.uint8)
+    rgba[..., 0] = 200                                # red...
+    rgba[:10, :, 3] = 255                             # ...opaque on top, transparent below
+    loaded = read_image(encode(Image.fromarray(rgba, "RGBA")))
+    assert loaded.pixels[0, 0].tolist() == [200, 0, 0]
+    assert loaded.pixels[15, 0].tolist() == [255, 255, 255]
+    assert ("alpha", {}) in loaded.notes
+
+
+def test_16_bit_png_is_scaled_not_clipped():
+    values = np.linspace(0, 65535, 32 * 32).reshape(32, 32).astype(np.uint16)
+    loaded = read_image(encode(Image.fromarray(values)))
+    assert loaded.pixels.dtype == np.uint8
+    assert loaded.pixels[0, 0, 0] == 0 and loaded.pixels[-1, -1, 0] == 255
+    assert 120 < loaded.pixels[16, 0, 0] < 135        # mid-grey stays mid-grey
+    assert ("16bit", {}) in loaded.notes
+
+
+def test_palette_image_with_transparency():
+    pal = Image.new("P", (16, 16), 0)
+    pal.putpalette([0, 0, 255] + [255, 0, 0] * 255)
+    pal.info["transparency"] = 0
+    pal.putpixel((0, 0), 1)
+    loaded = read_image(encode(pal, transparency=0))
+    assert loaded.pixels[0, 0].tolist() == [255, 0, 0]
+    assert loaded.pixels[5, 5].tolist() == [255, 255, 255]    # transparent index -> white
+    assert ("palette", {}) in loaded.notes
+
+
+def test_large_images_are_downscaled_with_a_note():
+    big = Image.fromarray(np.random.default_rng(0).integers(0, 255, (1500, 3000, 3), dtype=np.uint8))
+    loaded = read_image(encode(big, "JPEG"))
+    assert loaded.size == (config.PREVIEW_MAX_SIDE, 640)
+    assert loaded.original_size == (3000, 1500)
+    assert loaded.notes[-1] == ("downscaled", {"width": 3000, "height": 1500, "new_width": 1280, "new_height": 640})
+
+
+def test_exif_orientation_is_honoured():
+    img = Image.fromarray(np.zeros((20, 40, 3), np.uint8))
+    exif = Image.Exif()
+    exif[274] = 6                                     # rotate 90° clockwise on display
+    loaded = read_image(encode(img, "JPEG", exif=exif))
+    assert loaded.size == (20, 40) and loaded.original_size == (20, 40)
+
+
+@pytest.mark.parametrize("data,key", [
+    (None, "image_missing"),
+    ("", "image_missing"),
+    ("/no/such/file.png", "image_missing"),
+    (b"this is plain text, not a picture", "image_unreadable"),
+    (b"", "image_unreadable"),
+    (12345, "image_unreadable"),
+])
+def test_missing_or_non_image_input_is_refused_clearly(data, key):
+    with pytest.raises(InvalidInput) as err:
+        read_image(data)
+    assert err.value.key == key
+
+
+def test_one_pixel_image_is_refused():
+    with pytest.raises(InvalidInput) as err:
+        read_image(encode(Image.new("RGB", (1, 1))))
+    assert err.value.key == "image_too_small" and "1×1" in err.value.message
+
+
+def test_huge_image_is_refused_before_decoding():
+    huge = encode(Image.new("1", (12000, 12000)))     # a small file that would decode to 432 MB of RGB
+    assert len(huge) < 1_000_000
+    with pytest.raises(ResourceLimit) as err:
+        read_image(huge)
+    assert err.value.key == "image_too_many_pixels" and "12000×12000" in err.value.message
+
+
+def test_damaged_file_is_refused():
+    jpeg = encode(Image.fromarray(np.full((200, 200, 3), 90, np.uint8)), "JPEG")
+    with pytest.raises(DLLabError) as err:
+        read_image(jpeg[: len(jpeg) // 3])
+    assert err.value.key in ("image_corrupt", "image_unreadable")
+
+
+def test_unsupported_format_is_named():
+    with pytest.raises(InvalidInput) as err:
+        read_image(encode(Image.new("RGB", (20, 20)), "GIF"))
+    assert err.value.key == "image_format" and "GIF" in err.value.message
+
+
+def test_file_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "IMAGE_MAX_BYTES", 1000)
+    path = tmp_path / "noise.png"
+    path.write_bytes(encode(Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8))))
+    with pytest.raises(ResourceLimit) as err:
+        read_image(str(path))
+    assert err.value.key == "image_too_big"
+
+
+def test_draw_box_outlines_without_touching_the_input():
+    image = np.zeros((50, 80, 3), np.uint8)
+    out = draw_box(image, [10, 10, 30, 20])
+    assert image.max() == 0
+    assert out[10, 20].tolist() == [255, 0, 200] and out[25, 25].tolist() == [0, 0, 0]
