@@ -7,7 +7,7 @@ import threading
 
 import gradio as gr
 
-from tabs import common, i18n, train
+from tabs import augment, common, i18n, train
 
 TITLE = "DL Lab"
 
@@ -26,6 +26,7 @@ def build_demo() -> gr.Blocks:
         texts.add(header, value="app.header")
         with gr.Tabs():
             texts.extend(train.build(lang, history, switch))
+            texts.extend(augment.build(lang, switch))
 
         def relabel(choice):
             choice = i18n.normalize(choice)
@@ -57,6 +58,7 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Port and address come from GRADIO_SERVER_PORT / GRADIO_SERVER_NAME when set.
-    demo.launch(theme=common.THEME, css=common.CSS, prevent_thread_lock=True)
+    demo.launch(theme=common.THEME, css=common.CSS, prevent_thread_lock=True,
+                max_file_size=common.MAX_UPLOAD_BYTES)
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     demo.block_thread()

@@ -14,6 +14,9 @@ from core.errors import DLLabError
 
 log = logging.getLogger("dllab")
 
+# Gradio refuses bigger uploads before they reach a handler; core's own limits are lower.
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+
 # System fonts only: a workshop room may have no internet, so nothing is fetched from a font CDN.
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="orange",
                        font=["system-ui", "Noto Sans CJK SC", "sans-serif"],
@@ -154,6 +157,61 @@ class CheckedCheckboxGroup(gr.CheckboxGroup):
 
     def preprocess(self, payload):
         return payload
+
+
+def _lenient_image_data():
+    """Gradio's ImageData, except that a value which is not an uploaded file (text, a
+    number, a dict without Gradio's file marker) becomes an empty image instead of a
+    validation error that the page shows without explanation. Nothing unchecked gets
+    through: the empty image has no path, and core answers it with a clear message."""
+    from gradio.data_classes import ImageData
+    from pydantic import ValidationError, model_validator
+
+    class LenientImageData(ImageData):
+        @model_validator(mode="wrap")
+        @classmethod
+        def _not_a_file_is_empty(cls, value, handler):
+            try:
+                return handler(value)
+            except (ValidationError, ValueError, TypeError):
+                return cls.model_construct(path=None, url=None, orig_name=None)
+
+    return LenientImageData
+
+
+class CheckedImage(gr.Image):
+    """A gr.Image that hands core the uploaded file itself, undecoded.
+
+    Gradio's own preprocessing opens every upload with Pillow first, so a renamed
+    text file or a 12000×12000 PNG fails (or fills memory) before core can refuse
+    it with a clear message. Passing the path on lets core.images check the size
+    and pixel count before decoding.
+    """
+
+    is_template = True
+    data_model = _lenient_image_data()
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        url = getattr(payload, "url", None) or ""
+        if payload.path is None and not url:
+            return b""                              # not a file at all: core says so
+        if url.startswith("data:"):
+            import base64
+            import binascii
+
+            try:   # core checks the decoded size like a file's
+                return base64.b64decode(url.split(",", 1)[-1])
+            except (binascii.Error, ValueError):
+                return b""
+        # Only files that Gradio itself stored (uploads, webcam, examples) are read: an API
+        # caller may send {"path": "/any/file"}, and Gradio hands such a path on unchecked.
+        from gradio.utils import get_upload_folder, is_in_or_equal
+
+        if payload.path and is_in_or_equal(payload.path, get_upload_folder()):
+            return payload.path
+        return b""
 
 
 def table(rows: list[dict], columns: list[tuple[str, str]]) -> dict:

@@ -377,6 +377,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                             stop = tx.add(gr.Button(t("btn.stop"), variant="stop", elem_id="stop-button"),
                                           value="btn.stop")
                         status = gr.Markdown(t("train.ready"), elem_classes="dl-status", elem_id="train-status")
+                        stop_reply = gr.Textbox(visible=False)
                         curves = tx.add(gr.Plot(label=t("plot.curves"), elem_id="train-curves"), label="plot.curves")
                         with gr.Row():
                             boundary = tx.add(gr.Plot(label=t("plot.boundary"), elem_id="train-boundary"),
@@ -490,7 +491,6 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                 api_name="train", **concurrency).then(**after_run)
     # Stop answers in its own (hidden) output: writing to a status box could land
     # after the run's final status and overwrite it.
-    stop_reply = gr.Textbox(visible=False)
     stop.click(stop_training, lang, stop_reply, api_name="stop_training", queue=False)
     for other in (sweep_stop, scratch_stop):
         other.click(stop_training, lang, stop_reply, queue=False, api_visibility="private")

@@ -42,7 +42,8 @@ def test_every_key_the_ui_uses_exists():
 def test_every_error_core_raises_has_a_translation():
     core = source("core/*.py", "tabs/*.py")
     keys = set(re.findall(r'key="([a-z_]+)"', core)) | set(re.findall(r'_fail\(label, "([a-z_]+)"', core))
-    assert len(keys) > 30
+    keys |= set(re.findall(r'(?:_recipe_error|_fail)\("([a-z_]+)"', core))
+    assert len(keys) > 60
     missing = sorted(k for k in keys if f"error.{k}" not in EN)
     assert not missing, missing
 
@@ -83,3 +84,18 @@ def test_texts_relabel_components_and_choices():
     (update,) = tx.updates("zh")
     assert update["label"] == "优化器" and update["choices"] == [("SGD", "sgd")]
     assert tr("zh", "train.done", done=3, epochs=5, seconds="1.0").startswith("**完成**：3 轮")
+
+
+def test_every_augment_op_parameter_border_and_note_has_words():
+    from core import config
+    from tabs.augment import NOTES
+
+    for op, params in config.AUGMENT_OPS.items():
+        assert f"op.{op}" in EN and f"about_op.{op}" in EN, op
+        for name, spec in params.items():
+            if isinstance(spec, config.RangeParam):
+                assert f"param.{name}" in EN, f"{op}: {name}"
+    for mode in config.BORDER_MODES:
+        assert f"border.{mode}" in EN
+    for note in NOTES:
+        assert f"augment.note.{note}" in EN

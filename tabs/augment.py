@@ -1,0 +1,296 @@
+"""Augment tab: an OpenCV augmentation recipe built step by step, previewed on real photos."""
+
+from __future__ import annotations
+
+import secrets
+
+import gradio as gr
+
+from core import config
+from core.errors import DLLabError
+from tabs.common import (CheckedDropdown, CheckedImage, error_boundary, number_input, slider_input, table)
+from tabs.i18n import Texts, tr
+
+SLOTS = 3  # the most range parameters any op has
+OP_CHOICES = [(f"op.{op}", op) for op in config.AUGMENT_OPS]
+BORDER_CHOICES = [(f"border.{b}", b) for b in config.BORDER_MODES]
+NOTES = ("palette", "16bit", "grayscale", "alpha", "downscaled")
+
+
+def _caption(lang: str, index: int, ops: list[str], box, had_box: bool) -> str:
+    steps = " → ".join(tr(lang, f"op.{op}") for op in ops) or tr(lang, "augment.unchanged")
+    lost = f" · {tr(lang, 'augment.box_lost')}" if had_box and box is None else ""
+    return f"#{index + 1} · {steps}{lost}"
+
+
+@error_boundary
+def augment(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=config.SEED.default, box=None,
+            lang="en"):
+    """Draw ``n_samples`` seeded variants; returns (gallery, the recipe applied as JSON, record)."""
+    from core.images import draw_box
+    from core.pipeline import recipe_text, run_preview
+
+    result = run_preview(image, recipe, n_samples, seed, box)
+    had_box = result.box is not None
+    gallery = [(draw_box(variant, moved) if had_box else variant, _caption(lang, i, ops, moved, had_box))
+               for i, (variant, moved, ops) in enumerate(zip(result.variants, result.boxes or [None] * len(
+                   result.variants), result.applied))]
+    return gallery, recipe_text(result.recipe), result.record
+
+
+def auto_preview(image, recipe, n_samples, seed, box, lang="en"):
+    """The preview after a change in the page: nothing to show until there is an image."""
+    if image is None:
+        return None, gr.skip(), None
+    return augment(image, recipe, n_samples, seed, box, lang)
+
+
+def details(record, recipe, lang="en"):
+    """Status line, per-step timing table, the equivalent code and the download files for a preview record."""
+    from core.export import write_text_file
+    from core.pipeline import recipe_code
+
+    if not isinstance(record, dict) or "per_op_ms" not in record:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    n = record["n_samples"]
+    lines = [tr(lang, "augment.status", n=n, ms=f"{record['ms_per_image']:.1f}", seed=record["seed"],
+                size="×".join(map(str, record["preview_size"])))]
+    for note in record.get("notes", []):
+        if note == "downscaled":
+            lines.append(tr(lang, "augment.note.downscaled", original="×".join(map(str, record["original_size"])),
+                            size="×".join(map(str, record["preview_size"]))))
+        elif note in NOTES:
+            lines.append(tr(lang, f"augment.note.{note}"))
+    rows = [{"step": r["step"], "op": tr(lang, f"op.{r['op']}"), "applied": f"{r['applied']}/{n}",
+             "ms": "–" if r["ms"] is None else f"{r['ms']:.2f}"} for r in record["per_op_ms"]]
+    timing = table(rows, [("step", "#"), ("op", tr(lang, "augment.col.op")),
+                          ("applied", tr(lang, "augment.col.applied")), ("ms", tr(lang, "augment.col.ms"))])
+    try:
+        code = recipe_code(recipe, record["seed"], n, record.get("box"))
+    except DLLabError:
+        return "\n\n".join(lines), timing, gr.skip(), gr.skip(), gr.skip()
+    return ("\n\n".join(lines), timing, code, str(write_text_file(recipe, "recipe.json")),
+            str(write_text_file(code, "augment.py")))
+
+
+def show_original(image, box):
+    """The (preview-sized) original with the box drawn; blank when there is no readable image."""
+    from core.images import draw_box, read_image
+    from core.pipeline import parse_box
+
+    if image is None:
+        return None
+    try:
+        loaded = read_image(image)
+    except DLLabError:
+        return None
+    try:
+        drawn = parse_box(box, loaded.original_size)
+    except DLLabError:
+        drawn = None
+    if drawn is not None:
+        x, y, w, h = drawn
+        drawn = [x * loaded.scale, y * loaded.scale, w * loaded.scale, h * loaded.scale]
+    return draw_box(loaded.pixels, drawn)
+
+
+@error_boundary
+def pick_corner(image, corner, lang="en", evt: gr.SelectData = None):
+    """Two clicks on the original make a box: the first sets one corner, the second the opposite one."""
+    from core.images import read_image
+
+    if image is None or evt is None or not isinstance(evt.index, (list, tuple)):
+        return gr.skip(), None
+    scale = read_image(image).scale
+    x, y = evt.index[0] / scale, evt.index[1] / scale
+    if corner is None:
+        gr.Info(tr(lang, "augment.first_corner"))
+        return gr.skip(), [x, y]
+    x0, y0 = corner
+    left, top = round(min(x, x0)), round(min(y, y0))
+    w, h = max(1, round(abs(x - x0))), max(1, round(abs(y - y0)))
+    return f"{left}, {top}, {w}, {h}", None
+
+
+@error_boundary
+def add_step(recipe, op, p, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi, border, expand, lang="en"):
+    from core.pipeline import add_step as add, range_params, recipe_text
+    from core.validate import choice
+
+    op = choice(op, tuple(config.AUGMENT_OPS), "Operation")
+    values = [(a_lo, a_hi), (b_lo, b_hi), (c_lo, c_hi)]
+    params = {name: [lo, hi] for (name, _), (lo, hi) in zip(range_params(op), values)}
+    specs = config.AUGMENT_OPS[op]
+    if "border" in specs:
+        params["border"] = border
+    if "expand" in specs:
+        params["expand"] = bool(expand)
+    return recipe_text(add(recipe, op, p, params))
+
+
+@error_boundary
+def remove_last(recipe, lang="en"):
+    from core.pipeline import parse_recipe, recipe_text
+
+    return recipe_text(parse_recipe(recipe, allow_empty=True)[:-1])
+
+
+@error_boundary
+def load_recipe(file, lang="en"):
+    from pathlib import Path
+
+    from core.pipeline import parse_recipe, recipe_text
+
+    if file is None:
+        return gr.skip()
+    raw = Path(file).read_bytes()[: config.MAX_RECIPE_CHARS * 4 + 1]
+    return recipe_text(parse_recipe(raw.decode("utf-8", errors="replace")))
+
+
+def default_recipe_text() -> str:
+    from core.pipeline import default_recipe, recipe_text
+
+    return recipe_text(default_recipe())
+
+
+def reroll() -> int:
+    return secrets.randbelow(int(config.SEED.maximum) + 1)
+
+
+def _slot_settings(op: str, lang: str) -> list[dict]:
+    """Settings of the 2 × SLOTS sliders ('from' and 'to' per range parameter) for ``op``."""
+    from core.pipeline import range_params
+
+    out = []
+    for name, spec in range_params(op):
+        label = tr(lang, f"param.{name}")
+        common = dict(minimum=spec.minimum, maximum=spec.maximum, step=spec.step, visible=True)
+        out += [dict(label=f"{label} · {tr(lang, 'augment.from')}", value=spec.default[0], **common),
+                dict(label=f"{label} · {tr(lang, 'augment.to')}", value=spec.default[1], **common)]
+    return out + [dict(visible=False)] * (2 * SLOTS - len(out))
+
+
+def _op_changed(op, lang):
+    """Show the chosen op's parameters in the slots, with their ranges and defaults."""
+    op = op if op in config.AUGMENT_OPS else "rotate"
+    specs = config.AUGMENT_OPS[op]
+    return [tr(lang, f"about_op.{op}"), *(gr.update(**s) for s in _slot_settings(op, lang)),
+            gr.update(visible="border" in specs), gr.update(visible="expand" in specs)]
+
+
+def build(lang: gr.State, switch: gr.Radio) -> Texts:
+    """The Augment tab. ``lang`` holds the session's language, ``switch`` is the language control."""
+    from core.images import sample_photos
+
+    tx = Texts()
+
+    def t(key):
+        return tr("en", key)
+
+    with gr.Tab(t("tab.augment"), id="augment") as tab:
+        tx.add(tab, label="tab.augment")
+        tx.add(gr.Markdown(t("augment.intro")), value="augment.intro")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=330):
+                image = tx.add(CheckedImage(label=t("field.image"), type="filepath",
+                                            sources=["upload", "webcam", "clipboard"], height=260,
+                                            elem_id="augment-image"), label="field.image")
+                photos = sample_photos()
+                if photos:
+                    examples = gr.Examples([[p] for p in photos.values()], inputs=image,
+                                           label=t("augment.samples"))
+                    tx.add(examples.dataset, label="augment.samples")
+                box = tx.add(gr.Textbox(label=t("field.box"), info=t("help.box"), placeholder="40, 30, 120, 80",
+                                        max_length=100, elem_id="augment-box"),
+                             label="field.box", info="help.box")
+                with gr.Row():
+                    n_samples = tx.add(slider_input(config.AUGMENT_SAMPLES, 1, label=t("field.variants"),
+                                                    elem_id="augment-n"), label="field.variants")
+                    seed = tx.add(number_input(config.SEED, label=t("field.seed"), elem_id="augment-seed"),
+                                  label="field.seed")
+                with gr.Group():
+                    op = tx.add(CheckedDropdown([(t(k), v) for k, v in OP_CHOICES], value="rotate",
+                                                label=t("field.operation"), elem_id="augment-op"),
+                                label="field.operation", choices=OP_CHOICES)
+                    about = gr.Markdown(t("about_op.rotate"), elem_classes="dl-help")
+                    p = tx.add(gr.Slider(0, 1, value=0.5, step=0.05, label=t("field.probability"),
+                                         info=t("help.probability"), elem_id="augment-p"),
+                               label="field.probability", info="help.probability")
+                    settings = _slot_settings("rotate", "en")
+                    slots = []
+                    for i in range(SLOTS):
+                        with gr.Row():
+                            slots += [gr.Slider(**settings[2 * i]), gr.Slider(**settings[2 * i + 1])]
+                    with gr.Row():
+                        border = tx.add(gr.Dropdown([(t(k), v) for k, v in BORDER_CHOICES], value="constant",
+                                                    label=t("field.border")),
+                                        label="field.border", choices=BORDER_CHOICES)
+                        expand = tx.add(gr.Checkbox(False, label=t("field.expand"), info=t("help.expand")),
+                                        label="field.expand", info="help.expand")
+                    with gr.Row():
+                        add_btn = tx.add(gr.Button(t("btn.add_step"), variant="secondary", elem_id="augment-add"),
+                                         value="btn.add_step")
+                        remove_btn = tx.add(gr.Button(t("btn.remove_step"), size="sm"), value="btn.remove_step")
+                        default_btn = tx.add(gr.Button(t("btn.default_recipe"), size="sm"),
+                                             value="btn.default_recipe")
+                recipe = tx.add(gr.Code(default_recipe_text(), language="json", interactive=True, lines=8,
+                                        label=t("field.recipe"), elem_id="augment-recipe"), label="field.recipe")
+                tx.add(gr.Markdown(t("help.recipe"), elem_classes="dl-help"), value="help.recipe")
+                with gr.Row():
+                    upload = tx.add(gr.UploadButton(t("btn.load_recipe"), file_types=[".json"], size="sm"),
+                                    label="btn.load_recipe")
+                    recipe_file = tx.add(gr.DownloadButton(t("btn.download_recipe"), size="sm",
+                                                           elem_id="augment-recipe-download"),
+                                         label="btn.download_recipe")
+
+            with gr.Column(scale=2):
+                with gr.Row():
+                    preview = tx.add(gr.Button(t("btn.preview"), variant="primary", elem_id="augment-button"),
+                                     value="btn.preview")
+                    again = tx.add(gr.Button(t("btn.reroll"), elem_id="augment-reroll"), value="btn.reroll")
+                status = gr.Markdown(t("augment.ready"), elem_classes="dl-status", elem_id="augment-status")
+                with gr.Row(equal_height=False):
+                    original = tx.add(gr.Image(label=t("field.original"), interactive=False, format="jpeg",
+                                               height=300, elem_id="augment-original", scale=1),
+                                      label="field.original")
+                    gallery = tx.add(gr.Gallery(label=t("field.gallery"), format="jpeg", columns=4,
+                                                object_fit="contain", height="auto", scale=3,
+                                                buttons=["download", "fullscreen"], elem_id="augment-gallery"),
+                                     label="field.gallery")
+                tx.add(gr.Markdown(t("help.original"), elem_classes="dl-help"), value="help.original")
+                timing = gr.Dataframe(interactive=False, elem_id="augment-timing")
+                with gr.Accordion(t("acc.augment_code"), open=False) as acc:
+                    tx.add(acc, label="acc.augment_code")
+                    tx.add(gr.Markdown(t("help.augment_code"), elem_classes="dl-help"), value="help.augment_code")
+                    code = gr.Code(t("augment.code_none"), language="python", interactive=False,
+                                   elem_classes="dl-code", elem_id="augment-code")
+                    code_file = tx.add(gr.DownloadButton(t("btn.download_code"), size="sm"),
+                                       label="btn.download_code")
+                with gr.Accordion(t("acc.record"), open=False) as acc:
+                    tx.add(acc, label="acc.record")
+                    record = gr.JSON(elem_id="augment-record")
+
+    corner = gr.State(None)
+    inputs = [image, recipe, n_samples, seed, box, lang]
+    outputs = [gallery, recipe, record]
+    concurrency = dict(concurrency_limit=config.settings().augment_concurrency, concurrency_id="augment")
+    private = dict(api_visibility="private")
+    after = dict(fn=details, inputs=[record, recipe, lang], outputs=[status, timing, code, recipe_file, code_file],
+                 **private)
+    run_auto = dict(fn=auto_preview, inputs=inputs, outputs=outputs, **concurrency, **private)
+
+    preview.click(augment, inputs, outputs, api_name="augment", **concurrency).success(**after)
+    again.click(reroll, None, seed, queue=False, **private).success(**run_auto).success(**after)
+    box.submit(**run_auto).success(**after)
+    image.change(show_original, [image, box], original, **private).success(**run_auto).success(**after)
+    box.change(show_original, [image, box], original, **private)
+    original.select(pick_corner, [image, corner, lang], [box, corner], **private).success(**run_auto).success(**after)
+
+    op.change(_op_changed, [op, lang], [about, *slots, border, expand], queue=False, **private)
+    switch.change(_op_changed, [op, switch], [about, *slots, border, expand], queue=False, **private)
+    add_btn.click(add_step, [recipe, op, p, *slots, border, expand, lang], recipe, **private) \
+        .success(**run_auto).success(**after)
+    remove_btn.click(remove_last, [recipe, lang], recipe, **private).success(**run_auto).success(**after)
+    default_btn.click(default_recipe_text, None, recipe, queue=False, **private).success(**run_auto).success(**after)
+    upload.upload(load_recipe, [upload, lang], recipe, **private).success(**run_auto).success(**after)
+    return tx
