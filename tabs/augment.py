@@ -234,7 +234,8 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                         default_btn = tx.add(gr.Button(t("btn.default_recipe"), size="sm"),
                                              value="btn.default_recipe")
                 recipe = tx.add(gr.Code(default_recipe_text(), language="json", interactive=True, lines=8,
-                                        label=t("field.recipe"), elem_id="augment-recipe"), label="field.recipe")
+                                        wrap_lines=True, label=t("field.recipe"), elem_id="augment-recipe"),
+                                label="field.recipe")
                 tx.add(gr.Markdown(t("help.recipe"), elem_classes="dl-help"), value="help.recipe")
                 with gr.Row():
                     upload = tx.add(gr.UploadButton(t("btn.load_recipe"), file_types=[".json"], size="sm"),
@@ -251,22 +252,23 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                 status = gr.Markdown(t("augment.ready"), elem_classes="dl-status", elem_id="augment-status")
                 with gr.Row(equal_height=False):
                     original = tx.add(gr.Image(label=t("field.original"), interactive=False, format="jpeg",
-                                               height=300, elem_id="augment-original", scale=1),
+                                               height=320, elem_id="augment-original", scale=1),
                                       label="field.original")
-                    gallery = tx.add(gr.Gallery(label=t("field.gallery"), format="jpeg", columns=4,
-                                                object_fit="contain", height="auto", scale=3,
-                                                buttons=["download", "fullscreen"], elem_id="augment-gallery"),
-                                     label="field.gallery")
-                tx.add(gr.Markdown(t("help.original"), elem_classes="dl-help"), value="help.original")
-                timing = gr.Dataframe(interactive=False, elem_id="augment-timing")
-                with gr.Accordion(t("acc.augment_code"), open=False) as acc:
+                    with gr.Column(scale=1):
+                        timing = gr.Dataframe(interactive=False, elem_id="augment-timing")
+                        tx.add(gr.Markdown(t("help.original"), elem_classes="dl-help"), value="help.original")
+                gallery = tx.add(gr.Gallery(label=t("field.gallery"), format="jpeg", columns=4,
+                                            object_fit="contain", height="auto",
+                                            buttons=["download", "fullscreen"], elem_id="augment-gallery"),
+                                 label="field.gallery")
+                with gr.Accordion(t("acc.augment_code"), open=False, elem_id="augment-code-panel") as acc:
                     tx.add(acc, label="acc.augment_code")
                     tx.add(gr.Markdown(t("help.augment_code"), elem_classes="dl-help"), value="help.augment_code")
                     code = gr.Code(t("augment.code_none"), language="python", interactive=False,
                                    elem_classes="dl-code", elem_id="augment-code")
                     code_file = tx.add(gr.DownloadButton(t("btn.download_code"), size="sm"),
                                        label="btn.download_code")
-                with gr.Accordion(t("acc.record"), open=False) as acc:
+                with gr.Accordion(t("acc.record"), open=False, elem_id="augment-record-panel") as acc:
                     tx.add(acc, label="acc.record")
                     record = gr.JSON(elem_id="augment-record")
 
@@ -284,13 +286,15 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     box.submit(**run_auto).success(**after)
     image.change(show_original, [image, box], original, **private).success(**run_auto).success(**after)
     box.change(show_original, [image, box], original, **private)
-    original.select(pick_corner, [image, corner, lang], [box, corner], **private).success(**run_auto).success(**after)
+    original.select(pick_corner, [image, corner, lang], [box, corner], **private) \
+        .success(**run_auto).success(**after)
 
     op.change(_op_changed, [op, lang], [about, *slots, border, expand], queue=False, **private)
     switch.change(_op_changed, [op, switch], [about, *slots, border, expand], queue=False, **private)
     add_btn.click(add_step, [recipe, op, p, *slots, border, expand, lang], recipe, **private) \
         .success(**run_auto).success(**after)
     remove_btn.click(remove_last, [recipe, lang], recipe, **private).success(**run_auto).success(**after)
-    default_btn.click(default_recipe_text, None, recipe, queue=False, **private).success(**run_auto).success(**after)
+    default_btn.click(default_recipe_text, None, recipe, queue=False, **private) \
+        .success(**run_auto).success(**after)
     upload.upload(load_recipe, [upload, lang], recipe, **private).success(**run_auto).success(**after)
     return tx

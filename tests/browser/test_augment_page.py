@@ -1,0 +1,76 @@
+"""The Augment tab in a real Chromium: upload a photo, see the variants, draw a box, build a recipe."""
+
+import re
+
+from playwright.sync_api import expect
+
+from core.images import sample_photos
+
+
+def open_tab(page):
+    page.get_by_role("tab", name="Augment").click()
+    page.locator("#augment-image").wait_for()
+
+
+def test_upload_shows_n_variants_then_fewer_on_request(page, tmp_path):
+    open_tab(page)
+    page.locator("#augment-image input[type=file]").set_input_files(sample_photos()["flower"])
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    expect(page.locator("#augment-status")).to_contain_text("8 variants")
+    expect(page.locator("#augment-timing")).to_contain_text("flip left-right")
+
+    page.locator("#augment-n input[type=number]").fill("3")
+    page.locator("#augment-n input[type=number]").press("Enter")
+    page.locator("#augment-button").click()
+    expect(page.locator("#augment-gallery img")).to_have_count(3, timeout=30_000)
+    expect(page.locator("#augment-status")).to_contain_text("3 variants")
+
+
+def test_two_clicks_on_the_original_draw_a_box_that_every_variant_carries(page):
+    open_tab(page)
+    page.locator("#augment-image input[type=file]").set_input_files(sample_photos()["china"])
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    original = page.locator("#augment-original img")
+    original.wait_for()
+    bbox = original.bounding_box()
+    # the picture is fitted inside the element (object-fit: contain): find where it is drawn
+    k = min(bbox["width"] / 640, bbox["height"] / 427)
+    left, top = (bbox["width"] - 640 * k) / 2, (bbox["height"] - 427 * k) / 2
+
+    def at(fx, fy):
+        return {"x": left + 640 * k * fx, "y": top + 427 * k * fy}
+
+    original.click(position=at(0.2, 0.2))
+    expect(page.locator(".toast-body").first).to_contain_text("opposite corner", timeout=20_000)
+    original.click(position=at(0.6, 0.7))
+    box = page.locator("#augment-box textarea, #augment-box input").first
+    expect(box).to_have_value(re.compile(r"^\d+, \d+, \d+, \d+$"), timeout=20_000)
+    x, y, w, h = (int(v) for v in box.input_value().split(", "))
+    # the clicks were at 20% and 60% of the width of a 640×427 photo
+    assert abs(x - 128) <= 8 and abs(w - 256) <= 10 and abs(y - 85) <= 8 and abs(h - 213) <= 10
+    page.locator("#augment-record-panel").get_by_text("Record").click()
+    expect(page.locator("#augment-record")).to_contain_text("boxes", timeout=20_000)
+
+
+def test_add_step_extends_the_recipe_and_the_code_repeats_it(page):
+    open_tab(page)
+    page.locator("#augment-image input[type=file]").set_input_files(sample_photos()["china"])
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    recipe = page.locator("#augment-recipe .cm-content")
+    before = recipe.inner_text().count('"op"')
+    page.locator("#augment-add").click()
+    # the default operation (rotate, ±15°) is appended and the preview reruns with it
+    expect(recipe).to_have_text(re.compile(r'(.*"op"){%d}.*"angle": \[-15, 15\]' % (before + 1), re.S),
+                                timeout=30_000)
+    expect(page.locator("#augment-timing")).to_contain_text(re.compile(rf"{before + 1}\s+rotate"), timeout=30_000)
+    page.locator("#augment-code-panel").get_by_text("Show code").click()
+    # (the code box draws only the lines in view: the recipe sits near the top)
+    expect(page.locator("#augment-code")).to_contain_text(
+        "{'op': 'rotate', 'p': 0.5, 'params': {'angle': [-15, 15]", timeout=20_000)
+
+
+def test_the_tab_speaks_chinese(page):
+    page.locator("#language").get_by_text("中文").click()
+    page.get_by_role("tab", name="数据增强").click()
+    expect(page.locator("#augment-button")).to_have_text("预览")
+    expect(page.get_by_text("配方（JSON）").first).to_be_visible()
