@@ -247,17 +247,28 @@ def code_for(record, csv_name: str = "your_data.csv") -> str:
 
 def write_text_file(text: str, filename: str) -> Path:
     """Put ``text`` into a fresh file for download (CSV history, recipes, code)."""
+    return write_files({filename: text.encode("utf-8")})[0]
+
+
+def write_files(files: dict[str, bytes]) -> list[Path]:
+    """Put each {name: content} into one fresh folder (cleaned up after a while); returns the paths."""
     _clean_old_exports()
     folder = EXPORT_ROOT / uuid.uuid4().hex
     folder.mkdir(parents=True)
-    path = folder / filename
-    path.write_text(text, encoding="utf-8")
-    return path
+    paths = []
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+        paths.append(folder / name)
+    return paths
+
+
+_last_clean = [0.0]
 
 
 def _clean_old_exports() -> None:
-    if not EXPORT_ROOT.is_dir():
+    if not EXPORT_ROOT.is_dir() or time.monotonic() - _last_clean[0] < 60:   # a scan a minute is plenty
         return
+    _last_clean[0] = time.monotonic()
     cutoff = time.time() - EXPORT_TTL_S
     for child in EXPORT_ROOT.iterdir():
         try:

@@ -100,6 +100,25 @@ def _to_rgb(im, notes: list) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
 
 
+def _decode_jpeg(data: bytes, mode: str, long_side: int, max_side: int, notes: list):
+    """Complete RGB or grey JPEGs through OpenCV: three times faster than Pillow here, and
+    big ones are decoded at 1/2, 1/4 or 1/8 size when that still covers ``max_side``.
+    None for anything else (CMYK, a truncated file), which Pillow then handles or refuses."""
+    import cv2
+
+    if mode not in ("RGB", "L") or not data.rstrip(b"\x00")[-2:] == b"\xff\xd9":
+        return None
+    factor = max([f for f in (1, 2, 4, 8) if long_side / f >= max_side] or [1])
+    color = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+             8: cv2.IMREAD_REDUCED_COLOR_8}[factor]      # these apply the EXIF orientation too
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), color)
+    if bgr is None:
+        return None
+    if mode == "L":
+        notes.append(("grayscale", {}))
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def read_image(source, max_side: int = config.PREVIEW_MAX_SIDE) -> LoadedImage:
     """Decode ``source`` (a path or bytes) to RGB uint8, downscaled so its long side is at most ``max_side``."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -130,10 +149,11 @@ def read_image(source, max_side: int = config.PREVIEW_MAX_SIDE) -> LoadedImage:
                         width=width, height=height, min=config.IMAGE_MIN_SIDE)
         try:
             turned = im.getexif().get(274, 1) in (5, 6, 7, 8)     # EXIF orientation: a quarter turn
-            if im.format == "JPEG" and max(width, height) > 2 * max_side:
-                im.draft("RGB", (max_side, max_side))   # decode big JPEGs at 1/2, 1/4 or 1/8 size
-            im = ImageOps.exif_transpose(im)           # phone photos: honour the orientation tag
-            pixels = _to_rgb(im, notes)
+            pixels = _decode_jpeg(data, im.mode, max(width, height), max_side, notes) if im.format == "JPEG" \
+                else None
+            if pixels is None:
+                im = ImageOps.exif_transpose(im)           # phone photos: honour the orientation tag
+                pixels = _to_rgb(im, notes)
         except (OSError, ValueError, SyntaxError):
             raise _fail("image_corrupt", "The image file is damaged: it could not be decoded.") from None
     original = (height, width) if turned else (width, height)
@@ -153,6 +173,16 @@ def fit_to_preview(image, max_side):
         return image
     k = max_side / max(h, w)
     return cv2.resize(image, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
+    """RGB uint8 -> JPEG bytes (OpenCV's encoder; previews are JPEG, which is far cheaper than WebP)."""
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:   # pragma: no cover - OpenCV encodes any uint8 RGB array
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()
 
 
 def draw_box(image: np.ndarray, box, color=(255, 0, 200)) -> np.ndarray:

@@ -27,14 +27,18 @@ def _caption(lang: str, index: int, ops: list[str], box, had_box: bool) -> str:
 def augment(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=config.SEED.default, box=None,
             lang="en"):
     """Draw ``n_samples`` seeded variants; returns (gallery, the recipe applied as JSON, record)."""
-    from core.images import draw_box
+    from core.export import write_files
+    from core.images import draw_box, encode_jpeg
     from core.pipeline import recipe_text, run_preview
 
     result = run_preview(image, recipe, n_samples, seed, box)
     had_box = result.box is not None
-    gallery = [(draw_box(variant, moved) if had_box else variant, _caption(lang, i, ops, moved, had_box))
-               for i, (variant, moved, ops) in enumerate(zip(result.variants, result.boxes or [None] * len(
-                   result.variants), result.applied))]
+    boxes = result.boxes or [None] * len(result.variants)
+    # Encoded here (OpenCV, JPEG) and handed over as files: cheaper than letting Gradio encode arrays.
+    paths = write_files({f"variant_{i + 1}.jpg": encode_jpeg(draw_box(v, b) if had_box else v)
+                         for i, (v, b) in enumerate(zip(result.variants, boxes))})
+    gallery = [(str(path), _caption(lang, i, ops, moved, had_box))
+               for i, (path, moved, ops) in enumerate(zip(paths, boxes, result.applied))]
     return gallery, recipe_text(result.recipe), result.record
 
 
