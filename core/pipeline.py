@@ -13,6 +13,7 @@ import inspect
 import json
 import math
 import pprint
+import re
 import time
 from dataclasses import dataclass
 
@@ -284,9 +285,6 @@ PREVIEW_MAX_SIDE = {max_side}   # DL Lab previews images downscaled to this long
 MAX_CANVAS_SIDE = {max_canvas}
 BOX = {box}   # [x, y, w, h] on the downscaled image, or None
 RECIPE = {recipe}
-
-BORDERS = {{"constant": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT_101,
-           "replicate": cv2.BORDER_REPLICATE, "wrap": cv2.BORDER_WRAP}}
 '''
 
 _SCRIPT_MAIN = '''
@@ -322,6 +320,8 @@ def recipe_code(recipe, seed: int = 0, n_samples: int = config.AUGMENT_SAMPLES.d
                                  max_canvas=config.MAX_CANVAS_SIDE,
                                  box=None if box is None else [round(float(v), 2) for v in box],
                                  recipe=pprint.pformat(steps, width=110, sort_dicts=False))]
+    # core.augment's own BORDERS table, so the script and the app cannot disagree on border modes
+    parts.append(re.search(r"^BORDERS = \{.*?\}\n", inspect.getsource(augment), re.S | re.M).group(0))
     parts += [inspect.getsource(f) for f in helpers]
     parts += [inspect.getsource(augment.OPS[op]) for op in used]
     parts.append("OPS = {" + ", ".join(f'"{op}": {op}' for op in used) + "}\n")
