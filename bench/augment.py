@@ -1,17 +1,19 @@
 """Augmentation speed: OpenCV (core) against Pillow, and the app's API against a bare echo app.
 
-    python bench/augment.py [--reps 15] [--api-reps 7]
+    python bench/augment.py [--reps 15] [--api-reps 9]
 
 1. The same ops with the same fixed parameters on a 1920×1080 photo: core.augment
    (OpenCV + NumPy, uint8 arrays) against the equivalent Pillow calls (Image.rotate,
    transform, transpose, point, filter, effect_noise, ImageDraw). CLAHE has no Pillow
    equivalent and is left out of both. Median time per op over --reps runs, alternating.
 2. `python app.py` and bench/echo_image_app.py side by side, each called through
-   gradio_client with the same 1920×1080 JPEG: /augment (default recipe, 4 variants,
+   gradio_client with a 1920×1080 JPEG: /augment (default recipe, 4 variants,
    downloaded as JPEG) against /echo (the upload returned as is). Both are called
-   for WARM_UP_S seconds first, then alternately; median round trip.
+   for WARM_UP_S seconds first, then alternately, in two cases: a new photo each
+   call (decoded from scratch) and the same photo again (the app reuses its decode,
+   as when a student re-rolls). Median round trip per case.
 
-Prints both ratios; the API ratio (goal ≤ 2) is the last line.
+Prints both ratios; the API ratio (goal ≤ 2, the higher of the two cases) is the last line.
 """
 
 from __future__ import annotations
@@ -182,41 +184,55 @@ def start(script: str):
     return proc, url
 
 
-def time_api(reps: int) -> tuple[list, list]:
+def time_api(reps: int) -> dict[str, tuple[list, list]]:
+    """Round trips for two cases: the same photo every call (as when a student re-rolls) and a
+    new photo every call (one changed pixel, so nothing decoded earlier can be reused)."""
     import cv2
     from gradio_client import Client, handle_file
 
     from core.pipeline import default_recipe, recipe_text
 
-    path = Path(tempfile.mkdtemp(prefix="dllab-bench-")) / "photo_1920x1080.jpg"
-    cv2.imwrite(str(path), cv2.cvtColor(photo_rgb(), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    folder = Path(tempfile.mkdtemp(prefix="dllab-bench-"))
+    rgb = photo_rgb()
+
+    def jpeg(name: str, tweak: int | None = None) -> str:
+        pixels = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        if tweak is not None:
+            pixels[0, :4] = tweak % 256
+        cv2.imwrite(str(folder / name), pixels, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        return str(folder / name)
+
+    same = jpeg("photo_1920x1080.jpg")
+    fresh = iter([jpeg(f"photo_{i}.jpg", i) for i in range(reps)])
     recipe = recipe_text(default_recipe())
     app, app_url = start("app.py")
     echo, echo_url = start("bench/echo_image_app.py")
     try:
         ours, peer = Client(app_url, verbose=False), Client(echo_url, verbose=False)
 
-        def augment():
+        def augment(path):
             start_t = time.perf_counter()
-            gallery, _, _ = ours.predict(handle_file(str(path)), recipe, 4, 0, "", api_name="/augment")
+            gallery, _, _ = ours.predict(handle_file(path), recipe, 4, 0, "", api_name="/augment")
             assert len(gallery) == 4
             return time.perf_counter() - start_t
 
-        def echoed():
+        def echoed(path):
             start_t = time.perf_counter()
-            assert ours is not None and peer.predict(handle_file(str(path)), api_name="/echo")
+            assert peer.predict(handle_file(path), api_name="/echo")
             return time.perf_counter() - start_t
 
         # app.py warms torch, scikit-learn and plotly up in a background thread after it starts
         # serving; measuring during that would time the warm-up, not the round trip.
         deadline = time.monotonic() + WARM_UP_S
         while time.monotonic() < deadline:
-            augment(), echoed()
-        a, b = [], []
+            augment(same), echoed(same)
+        times = {"same": ([], []), "fresh": ([], [])}
         for _ in range(reps):
-            a.append(augment())
-            b.append(echoed())
-        return a, b
+            path = next(fresh)
+            for case, photo in (("same", same), ("fresh", path)):
+                times[case][0].append(augment(photo))
+                times[case][1].append(echoed(photo))
+        return times
     finally:
         for proc in (app, echo):
             proc.terminate()
@@ -226,7 +242,7 @@ def time_api(reps: int) -> tuple[list, list]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=15)
-    parser.add_argument("--api-reps", type=int, default=7)
+    parser.add_argument("--api-reps", type=int, default=9)
     args = parser.parse_args()
 
     cv_ms, pil_ms = time_ops(args.reps)
@@ -238,11 +254,15 @@ def main() -> None:
     print(f"{'all 16 ops':<22}{total_cv:>9.2f}{total_pil:>9.2f}")
     print(f"ratio (pipeline, Pillow ms / OpenCV ms): {total_pil / total_cv:.2f} (goal ≥ 3)")
 
-    ours, peer = time_api(args.api_reps)
-    print(f"API round trip, {W}×{H} JPEG, median of {args.api_reps}: /augment with 4 variants "
-          f"{1000 * statistics.median(ours):.0f} ms, bare echo app {1000 * statistics.median(peer):.0f} ms")
-    print(f"ratio: {statistics.median(ours) / statistics.median(peer):.2f} (goal ≤ 2, /augment ÷ echo)")
-
+    times = time_api(args.api_reps)
+    print(f"API round trip, {W}×{H} JPEG, 4 variants, median of {args.api_reps} (gradio_client waits for "
+          "replies in 50 ms polls, so round trips come in steps)")
+    ratios = {}
+    for case, label in (("fresh", "a new photo each call"), ("same", "the same photo again (decoded once)")):
+        ours, peer = (statistics.median(t) for t in times[case])
+        ratios[case] = ours / peer
+        print(f"  {label:<38} /augment {1000 * ours:.0f} ms, echo {1000 * peer:.0f} ms, ratio {ours / peer:.2f}")
+    print(f"ratio: {max(ratios.values()):.2f} (goal ≤ 2, /augment ÷ echo, the higher of the two cases)")
 
 if __name__ == "__main__":
     main()

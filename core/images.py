@@ -12,7 +12,9 @@ import io
 import os
 import shutil
 import tempfile
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,21 +111,47 @@ def _decode_jpeg(data: bytes, mode: str, long_side: int, max_side: int, notes: l
     if mode not in ("RGB", "L") or not data.rstrip(b"\x00")[-2:] == b"\xff\xd9":
         return None
     factor = max([f for f in (1, 2, 4, 8) if long_side / f >= max_side] or [1])
-    color = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
-             8: cv2.IMREAD_REDUCED_COLOR_8}[factor]      # these apply the EXIF orientation too
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), color)
-    if bgr is None:
+    reduced = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+               8: cv2.IMREAD_REDUCED_COLOR_8}[factor]    # these apply the EXIF orientation too
+    flags = (reduced & ~cv2.IMREAD_COLOR) | cv2.IMREAD_COLOR_RGB    # the same size, in RGB order
+    rgb = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if rgb is None:
         return None
     if mode == "L":
         notes.append(("grayscale", {}))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return rgb
+
+
+_decoded: OrderedDict = OrderedDict()
+_decoded_lock = threading.Lock()
 
 
 def read_image(source, max_side: int = config.PREVIEW_MAX_SIDE) -> LoadedImage:
-    """Decode ``source`` (a path or bytes) to RGB uint8, downscaled so its long side is at most ``max_side``."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """Decode ``source`` (a path or bytes) to RGB uint8, downscaled so its long side is at most ``max_side``.
+
+    The last few decoded images are kept (read-only), keyed by their bytes, so a re-roll, a
+    new recipe or a new box on the same photo does not decode it again.
+    """
+    import hashlib
 
     data = _open_bytes(source)
+    key = hashlib.blake2b(data, digest_size=16).digest(), int(max_side)
+    with _decoded_lock:
+        if key in _decoded:
+            _decoded.move_to_end(key)
+            return _decoded[key]
+    loaded = _read_image(data, max_side)
+    loaded.pixels.flags.writeable = False          # shared between requests: nobody may draw on it
+    with _decoded_lock:
+        _decoded[key] = loaded
+        while len(_decoded) > config.IMAGE_CACHE_ENTRIES:
+            _decoded.popitem(last=False)
+    return loaded
+
+
+def _read_image(data: bytes, max_side: int) -> LoadedImage:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     notes: list = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")            # Pillow's decompression-bomb warning: we check below

@@ -13,8 +13,11 @@ import inspect
 import json
 import math
 import pprint
+import os
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +27,20 @@ from core.config import AUGMENT_OPS, RangeParam
 from core.errors import InvalidInput
 
 BOX_MAX_CHARS = 100
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _workers() -> ThreadPoolExecutor:
+    """One small pool for the whole process: variants are independent, and OpenCV releases
+    the GIL, so a preview's variants (and their JPEG encoding) run on all cores."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                       thread_name_prefix="augment")
+        return _pool
 
 
 def _recipe_error(key: str, english: str, **params) -> InvalidInput:
@@ -211,6 +228,14 @@ class Preview:
     record: dict
     notes: tuple
 
+    def jpegs(self) -> list[bytes]:
+        """The variants as JPEG files, each with its box drawn when a box was given."""
+        from core.images import draw_box, encode_jpeg
+
+        boxes = self.boxes if self.box is not None else [None] * len(self.variants)
+        return list(_workers().map(lambda pair: encode_jpeg(draw_box(*pair) if self.box is not None else pair[0]),
+                                   zip(self.variants, boxes)))
+
 
 def run_preview(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=config.SEED.default,
                 box=None) -> Preview:
@@ -229,13 +254,16 @@ def run_preview(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=co
         x, y, w, h = box_original
         box_preview = [x * sx, y * sy, w * sx, h * sy]
 
+    def variant(i):
+        timings = [[0.0, 0] for _ in steps]
+        image, moved = augment_image(loaded.pixels, steps, np.random.default_rng([seed, i]), box_preview, timings)
+        return image, moved, timings
+
     totals = [[0.0, 0] for _ in steps]
     variants, boxes, applied = [], [], []
     start = time.perf_counter()
-    for i in range(n):
-        timings = [[0.0, 0] for _ in steps]
-        variant, moved = augment_image(loaded.pixels, steps, np.random.default_rng([seed, i]), box_preview, timings)
-        variants.append(variant)
+    for image, moved, timings in _workers().map(variant, range(n)):
+        variants.append(image)
         boxes.append(moved)
         applied.append([s["op"] for s, (_, count) in zip(steps, timings) if count])
         for total, (seconds, count) in zip(totals, timings):

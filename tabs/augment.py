@@ -28,15 +28,13 @@ def augment(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=config
             lang="en"):
     """Draw ``n_samples`` seeded variants; returns (gallery, the recipe applied as JSON, record)."""
     from core.export import write_files
-    from core.images import draw_box, encode_jpeg
     from core.pipeline import recipe_text, run_preview
 
     result = run_preview(image, recipe, n_samples, seed, box)
     had_box = result.box is not None
     boxes = result.boxes or [None] * len(result.variants)
-    # Encoded here (OpenCV, JPEG) and handed over as files: cheaper than letting Gradio encode arrays.
-    paths = write_files({f"variant_{i + 1}.jpg": encode_jpeg(draw_box(v, b) if had_box else v)
-                         for i, (v, b) in enumerate(zip(result.variants, boxes))})
+    # Encoded by core (OpenCV, JPEG) and handed over as files: cheaper than letting Gradio encode arrays.
+    paths = write_files({f"variant_{i + 1}.jpg": jpeg for i, jpeg in enumerate(result.jpegs())})
     gallery = [(str(path), _caption(lang, i, ops, moved, had_box))
                for i, (path, moved, ops) in enumerate(zip(paths, boxes, result.applied))]
     return gallery, recipe_text(result.recipe), result.record

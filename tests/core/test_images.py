@@ -6,9 +6,30 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import config
+from core import config, images
 from core.errors import DLLabError, InvalidInput, ResourceLimit
 from core.images import draw_box, read_image, sample_photos
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_decodes():
+    images._decoded.clear()
+    yield
+    images._decoded.clear()
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """Counts the real decodes behind read_image."""
+    calls = []
+    real = images._read_image
+
+    def counting(data, max_side):
+        calls.append(max_side)
+        return real(data, max_side)
+
+    monkeypatch.setattr(images, "_read_image", counting)
+    return calls
 
 
 def encode(image: Image.Image, fmt="PNG", **kwargs) -> bytes:
@@ -134,3 +155,47 @@ def test_draw_box_outlines_without_touching_the_input():
     out = draw_box(image, [10, 10, 30, 20])
     assert image.max() == 0
     assert out[10, 20].tolist() == [255, 0, 200] and out[25, 25].tolist() == [0, 0, 0]
+
+
+def test_the_same_photo_is_decoded_once_whether_sent_as_a_file_or_as_bytes(tmp_path, decodes):
+    data = encode(Image.fromarray(np.random.default_rng(1).integers(0, 255, (60, 90, 3), np.uint8)))
+    path = tmp_path / "a.png"
+    path.write_bytes(data)
+    first, again, as_bytes = read_image(str(path)), read_image(str(path)), read_image(data)
+    assert len(decodes) == 1
+    assert again is first and as_bytes is first
+
+
+def test_remembered_pixels_are_read_only_so_no_request_can_change_another_s(tmp_path):
+    loaded = read_image(encode(Image.new("RGB", (40, 30), "red")))
+    with pytest.raises(ValueError):
+        loaded.pixels[0, 0] = 0
+    assert read_image(encode(Image.new("RGB", (40, 30), "red"))).pixels[0, 0].tolist() == [255, 0, 0]
+
+
+def test_changed_bytes_or_another_size_limit_decode_again(decodes):
+    pixels = np.zeros((50, 80, 3), np.uint8)
+    read_image(encode(Image.fromarray(pixels)))
+    pixels[0, 0] = 1
+    changed = read_image(encode(Image.fromarray(pixels)))
+    smaller = read_image(encode(Image.fromarray(pixels)), max_side=40)
+    assert len(decodes) == 3
+    assert changed.pixels[0, 0].tolist() == [1, 1, 1] and smaller.size == (40, 25)
+
+
+def test_only_the_newest_decodes_are_kept(decodes):
+    photos = [encode(Image.new("RGB", (20, 20), (i, 0, 0))) for i in range(config.IMAGE_CACHE_ENTRIES + 3)]
+    for data in photos:
+        read_image(data)
+    assert len(images._decoded) == config.IMAGE_CACHE_ENTRIES
+    read_image(photos[-1])                      # still there
+    read_image(photos[0])                       # pushed out: decoded again
+    assert len(decodes) == len(photos) + 1
+
+
+def test_refused_files_are_not_remembered(decodes):
+    bad = encode(Image.new("RGB", (1, 1)))
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            read_image(bad)
+    assert len(decodes) == 2 and not images._decoded

@@ -130,6 +130,24 @@ def test_variant_i_does_not_depend_on_how_many_are_drawn(photo_png):
     assert all(np.array_equal(x, y) for x, y in zip(two.variants, six.variants[:2]))
 
 
+def test_jpegs_are_the_variants_in_order_with_their_boxes_drawn(photo_png):
+    from core.images import draw_box
+
+    def distance(a, b):
+        return np.inf if a.shape != b.shape else np.abs(a.astype(int) - b.astype(int)).mean()
+
+    for box in (None, "40, 40, 120, 90"):
+        preview = run_preview(str(photo_png), ALL_OPS, 6, 3, box)
+        shown = [draw_box(v, b) if box else v for v, b in zip(preview.variants, preview.boxes or [None] * 6)]
+        decoded = [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR_RGB) for j in preview.jpegs()]
+        for i, jpeg in enumerate(decoded):      # each JPEG is closest to its own variant, box included
+            assert np.argmin([distance(jpeg, s) for s in shown]) == i
+            assert distance(jpeg, shown[i]) < 12
+        if box:
+            assert any(b is not None and not np.array_equal(s, v)
+                       for s, v, b in zip(shown, preview.variants, preview.boxes))
+
+
 def test_record_reports_timings_and_boxes(photo_png):
     result = run_preview(str(photo_png), [{"op": "hflip", "p": 1}, {"op": "gaussian_blur", "p": 0}], 3, 0,
                          "10, 20, 30, 40")
