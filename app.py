@@ -13,9 +13,10 @@ TITLE = "DL Lab"
 
 
 def build_demo() -> gr.Blocks:
+    from core import config
     from core.runs import new_history
 
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=(config.CACHE_SWEEP_S, config.CACHE_MAX_AGE_S)) as demo:
         lang = gr.State(i18n.DEFAULT)
         history = gr.State(new_history)        # this browser session's finished runs
         texts = i18n.Texts()

@@ -122,6 +122,10 @@ MAX_CANVAS_SIDE = 4096          # rotations with expand=true may grow the canvas
 IMAGE_MAX_BYTES = 25 * 1024 * 1024
 IMAGE_MAX_PIXELS = 50_000_000   # refused before decoding: a 12000x12000 image never reaches memory
 IMAGE_MIN_SIDE = 8
+# Gradio keeps every served file (uploads, gallery JPEGs, downloads) until the server stops;
+# on a Space that runs for days, files older than this are swept away every CACHE_SWEEP_S.
+CACHE_MAX_AGE_S = 2 * 3600
+CACHE_SWEEP_S = 15 * 60
 IMAGE_CACHE_ENTRIES = 8         # decoded uploads kept for re-rolls and edits (≤ 5 MB each at 1280 px)
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")
 
