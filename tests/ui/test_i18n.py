@@ -2,12 +2,11 @@
 
 import re
 import string
-from pathlib import Path
 
 import pytest
 
 from tabs.i18n import Texts, error_text, from_request, tr
-from tabs.strings import EN, STRINGS, ZH
+from tabs.strings import EN, ZH
 from tests.conftest import ROOT
 
 
