@@ -55,11 +55,18 @@ def _warm_up() -> None:
         logging.getLogger("dllab").exception("warm-up failed")
 
 
+def launch_options() -> dict:
+    """What `python app.py` passes to demo.launch(), besides the address (from Gradio's
+    GRADIO_SERVER_PORT / GRADIO_SERVER_NAME when set)."""
+    from starlette.middleware import Middleware
+
+    return {"theme": common.THEME, "css": common.CSS, "max_file_size": common.MAX_UPLOAD_BYTES,
+            "app_kwargs": {"middleware": [Middleware(common.DecodeUploadsAhead)]}}
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # Port and address come from GRADIO_SERVER_PORT / GRADIO_SERVER_NAME when set.
-    demo.launch(theme=common.THEME, css=common.CSS, prevent_thread_lock=True,
-                max_file_size=common.MAX_UPLOAD_BYTES)
+    demo.launch(prevent_thread_lock=True, **launch_options())
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     demo.block_thread()

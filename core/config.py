@@ -126,7 +126,10 @@ IMAGE_MIN_SIDE = 8
 # on a Space that runs for days, files older than this are swept away every CACHE_SWEEP_S.
 CACHE_MAX_AGE_S = 2 * 3600
 CACHE_SWEEP_S = 15 * 60
-IMAGE_CACHE_ENTRIES = 8         # decoded uploads kept for re-rolls and edits (≤ 5 MB each at 1280 px)
+IMAGE_CACHE_ENTRIES = 16        # decoded uploads kept for re-rolls and edits (≤ 5 MB each at 1280 px)
+IMAGE_DECODE_WAIT_S = 10        # longest wait for the same bytes being decoded in another thread
+DECODE_AHEAD_QUEUE = 4          # uploads queued to be decoded ahead; more are left to their request
+DECODE_AHEAD_MAX_PIXELS = 16_000_000   # bigger uploads are decoded only when a request asks
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")
 
 # --- Pretrained models -------------------------------------------------------

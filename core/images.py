@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from core import config
-from core.errors import InvalidInput, ResourceLimit
+from core.errors import DLLabError, InvalidInput, ResourceLimit
 
 SAMPLE_PHOTOS = ("china.jpg", "flower.jpg")  # shipped with scikit-learn, so no network is needed
 
@@ -123,14 +124,26 @@ def _decode_jpeg(data: bytes, mode: str, long_side: int, max_side: int, notes: l
 
 
 _decoded: OrderedDict = OrderedDict()
+_decoding: dict = {}                # key -> _Decode, for decodes under way in some thread
 _decoded_lock = threading.Lock()
+
+
+class _Decode:
+    """A decode under way: others wait for ``done``, then take the result from the cache or
+    the same error (decoding is a function of the bytes and the size limit)."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.error: DLLabError | None = None
 
 
 def read_image(source, max_side: int = config.PREVIEW_MAX_SIDE) -> LoadedImage:
     """Decode ``source`` (a path or bytes) to RGB uint8, downscaled so its long side is at most ``max_side``.
 
     The last few decoded images are kept (read-only), keyed by their bytes, so a re-roll, a
-    new recipe or a new box on the same photo does not decode it again.
+    new recipe or a new box on the same photo does not decode it again. When the same bytes
+    are being decoded in another thread (``decode_ahead``), this waits for that decode, up
+    to ``config.IMAGE_DECODE_WAIT_S``, and then decodes them itself.
     """
     import hashlib
 
@@ -140,13 +153,104 @@ def read_image(source, max_side: int = config.PREVIEW_MAX_SIDE) -> LoadedImage:
         if key in _decoded:
             _decoded.move_to_end(key)
             return _decoded[key]
-    loaded = _read_image(data, max_side)
-    loaded.pixels.flags.writeable = False          # shared between requests: nobody may draw on it
-    with _decoded_lock:
-        _decoded[key] = loaded
-        while len(_decoded) > config.IMAGE_CACHE_ENTRIES:
-            _decoded.popitem(last=False)
-    return loaded
+        under_way = _decoding.get(key)
+        mine = None
+        if under_way is None:
+            mine = _decoding[key] = _Decode()
+    if under_way is not None and under_way.done.wait(config.IMAGE_DECODE_WAIT_S):
+        if under_way.error is not None:
+            raise _copy_error(under_way.error)
+        with _decoded_lock:
+            if key in _decoded:
+                return _decoded[key]
+    try:                                            # not waited for, or pushed out of the cache already
+        loaded = _read_image(data, max_side)
+    except DLLabError as exc:                       # anything else: each waiter tries for itself
+        if mine is not None:
+            mine.error = exc
+        raise
+    else:
+        loaded.pixels.flags.writeable = False      # shared between requests: nobody may draw on it
+        with _decoded_lock:
+            _decoded[key] = loaded
+            _decoded.move_to_end(key)
+            while len(_decoded) > config.IMAGE_CACHE_ENTRIES:
+                _decoded.popitem(last=False)
+        return loaded
+    finally:
+        if mine is not None:
+            with _decoded_lock:
+                del _decoding[key]
+            mine.done.set()
+
+
+def _copy_error(exc: DLLabError) -> DLLabError:
+    """The same message for another thread, as its own exception object."""
+    twin = type(exc).__new__(type(exc))
+    twin.__dict__.update(exc.__dict__)
+    twin.args = exc.args
+    return twin
+
+
+# What an image file starts with, for the formats in config.IMAGE_FORMATS.
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
+_ahead_lock = threading.Lock()
+_ahead_jobs: queue.SimpleQueue = queue.SimpleQueue()
+_ahead_queued = 0                   # files queued or being decoded ahead
+_ahead_worker: threading.Thread | None = None
+
+
+def _looks_like_image(head: bytes) -> bool:
+    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def decode_ahead(path, max_side: int = config.PREVIEW_MAX_SIDE) -> bool:
+    """Start decoding the image file at ``path`` in the background, so that the request that
+    uses it a moment later finds it decoded (``read_image`` waits for a decode under way).
+
+    Meant for files the server has just received. One background thread does the work;
+    while ``config.DECODE_AHEAD_QUEUE`` files are queued or under way, more are refused.
+    Files that do not start like an image, or have more than ``config.DECODE_AHEAD_MAX_PIXELS``,
+    are skipped, and errors are left for the real read to report. Returns whether it was queued.
+    """
+    global _ahead_queued, _ahead_worker
+    with _ahead_lock:
+        if _ahead_queued >= config.DECODE_AHEAD_QUEUE:
+            return False
+        if _ahead_worker is None or not _ahead_worker.is_alive():
+            # A daemon thread: queued decodes never hold up the server's exit.
+            _ahead_worker = threading.Thread(target=_decode_ahead_loop, name="decode-ahead", daemon=True)
+            _ahead_worker.start()
+        _ahead_queued += 1
+        _ahead_jobs.put((Path(path), int(max_side)))
+    return True
+
+
+def _decode_ahead_loop() -> None:
+    global _ahead_queued
+    while True:
+        path, max_side = _ahead_jobs.get()
+        try:
+            if _worth_decoding_ahead(path):
+                read_image(path, max_side)
+        except Exception:   # noqa: BLE001 - the request that reads this file reports what is wrong
+            pass
+        finally:
+            with _ahead_lock:
+                _ahead_queued -= 1
+
+
+def _worth_decoding_ahead(path: Path) -> bool:
+    from PIL import Image
+
+    with open(path, "rb") as f:
+        if not _looks_like_image(f.read(16)):
+            return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(path) as im:                # reads the header only
+            width, height = im.size
+    return width * height <= config.DECODE_AHEAD_MAX_PIXELS
 
 
 def _read_image(data: bytes, max_side: int) -> LoadedImage:

@@ -1,6 +1,8 @@
 """Reading uploads: every image mode becomes RGB uint8, and bad files get a clear message."""
 
 import io
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +17,34 @@ from core.images import draw_box, read_image, sample_photos
 def no_remembered_decodes():
     images._decoded.clear()
     yield
+    wait_for_decodes_ahead()
     images._decoded.clear()
+    assert not images._decoding
+
+
+def wait_for_decodes_ahead(timeout=10):
+    deadline = time.monotonic() + timeout
+    while images._ahead_queued and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert images._ahead_queued == 0
+
+
+@pytest.fixture
+def held_decodes(monkeypatch):
+    """Counts decodes; the first one starts, then waits until the test sets ``release``."""
+    calls, started, release = [], threading.Event(), threading.Event()
+    real = images._read_image
+
+    def held(data, max_side):
+        calls.append(max_side)
+        if len(calls) == 1:
+            started.set()
+            assert release.wait(10)
+        return real(data, max_side)
+
+    monkeypatch.setattr(images, "_read_image", held)
+    yield calls, started, release
+    release.set()
 
 
 @pytest.fixture
@@ -199,3 +228,112 @@ def test_refused_files_are_not_remembered(decodes):
         with pytest.raises(InvalidInput):
             read_image(bad)
     assert len(decodes) == 2 and not images._decoded
+
+
+def in_thread(fn, *args):
+    out = {}
+
+    def run():
+        try:
+            out["value"] = fn(*args)
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            out["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, out
+
+
+def test_a_read_waits_for_the_same_bytes_being_decoded_in_another_thread(held_decodes):
+    calls, started, release = held_decodes
+    data = encode(Image.new("RGB", (40, 30), "blue"))
+    first, first_out = in_thread(read_image, data)
+    assert started.wait(10)
+    second, second_out = in_thread(read_image, data)
+    second.join(0.3)
+    assert second.is_alive()                    # waiting, not decoding the same bytes again
+    release.set()
+    first.join(10), second.join(10)
+    assert len(calls) == 1
+    assert second_out["value"] is first_out["value"]
+
+
+def test_a_failed_decode_elsewhere_gives_the_waiting_read_the_same_error(held_decodes):
+    calls, started, release = held_decodes
+    broken = encode(Image.new("RGB", (40, 30), "blue"))[:-30]
+    first, first_out = in_thread(read_image, broken)
+    assert started.wait(10)
+    second, second_out = in_thread(read_image, broken)
+    second.join(0.3)
+    assert second.is_alive()
+    release.set()
+    first.join(10), second.join(10)
+    assert len(calls) == 1
+    errors = first_out["error"], second_out["error"]
+    assert errors[0] is not errors[1]
+    for error in errors:
+        assert isinstance(error, InvalidInput) and error.key == "image_corrupt" and "damaged" in error.message
+
+
+def test_a_read_waits_for_a_decode_elsewhere_only_so_long(held_decodes, monkeypatch):
+    monkeypatch.setattr(config, "IMAGE_DECODE_WAIT_S", 0.2)
+    calls, started, release = held_decodes
+    data = encode(Image.new("RGB", (40, 30), "blue"))
+    first, first_out = in_thread(read_image, data)
+    assert started.wait(10)
+    second, second_out = in_thread(read_image, data)
+    second.join(10)
+    assert not second.is_alive() and second_out["value"].size == (40, 30)
+    assert first.is_alive() and len(calls) == 2
+    release.set()
+    first.join(10)
+    assert first_out["value"].size == (40, 30)
+
+
+def test_an_upload_decoded_ahead_is_ready_for_the_request_that_uses_it(tmp_path, decodes):
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(np.random.default_rng(2).integers(0, 255, (300, 400, 3), np.uint8)).save(path)
+    assert images.decode_ahead(str(path))
+    wait_for_decodes_ahead()
+    assert len(decodes) == 1 and len(images._decoded) == 1
+    loaded = read_image(str(path))
+    assert len(decodes) == 1 and loaded.size == (400, 300)
+
+
+def test_files_that_are_not_images_are_not_decoded_ahead_and_bad_images_are_reported_later(tmp_path, decodes):
+    table = tmp_path / "data.csv"
+    table.write_text("x,y,label\n1,2,a\n")
+    broken = tmp_path / "photo.png"
+    broken.write_bytes(encode(Image.new("RGB", (40, 30)))[:-30])
+    assert images.decode_ahead(str(table)) and images.decode_ahead(str(broken))
+    assert images.decode_ahead(str(tmp_path / "gone.jpg"))
+    wait_for_decodes_ahead()
+    assert len(decodes) == 1 and not images._decoded          # only the PNG was tried
+    with pytest.raises(InvalidInput, match="damaged"):
+        read_image(str(broken))
+
+
+def test_images_with_many_pixels_are_left_to_their_request(tmp_path, decodes, monkeypatch):
+    monkeypatch.setattr(config, "DECODE_AHEAD_MAX_PIXELS", 30 * 30)
+    small, big = tmp_path / "small.png", tmp_path / "big.png"
+    small.write_bytes(encode(Image.new("RGB", (30, 30), "red")))
+    big.write_bytes(encode(Image.new("RGB", (31, 30), "red")))
+    assert images.decode_ahead(str(small)) and images.decode_ahead(str(big))
+    wait_for_decodes_ahead()
+    assert len(decodes) == 1 and [v.size for v in images._decoded.values()] == [(30, 30)]
+
+
+def test_decoding_ahead_is_bounded(tmp_path, held_decodes):
+    calls, started, release = held_decodes
+    paths = []
+    for i in range(config.DECODE_AHEAD_QUEUE + 2):
+        paths.append(tmp_path / f"{i}.png")
+        paths[-1].write_bytes(encode(Image.new("RGB", (20, 20), (i, 0, 0))))
+    queued = [images.decode_ahead(str(path)) for path in paths]
+    assert queued == [True] * config.DECODE_AHEAD_QUEUE + [False, False]
+    assert started.wait(10)
+    assert images._ahead_queued == config.DECODE_AHEAD_QUEUE   # one under way, the others queued
+    release.set()
+    wait_for_decodes_ahead()
+    assert len(calls) == config.DECODE_AHEAD_QUEUE
+    assert images.decode_ahead(str(paths[-1]))                # room again

@@ -1,11 +1,13 @@
 """The app shell."""
 
+import hashlib
 import time
 from pathlib import Path
 
+import httpx
 from gradio_client import Client, handle_file
 
-from core import config
+from core import config, images
 from core.images import sample_photos
 from tests.conftest import free_port
 
@@ -31,3 +33,41 @@ def test_served_files_are_swept_away_after_a_while(monkeypatch):
         assert not any(p.exists() for p in served)
     finally:
         demo.close()
+
+
+def test_an_uploaded_photo_is_decoded_before_the_event_that_uses_it_arrives(tmp_path, monkeypatch):
+    """Gradio takes an upload in one request and the event that uses it in another; the
+    app decodes the photo in between. Other uploads pass through untouched."""
+    import app
+
+    decoded = []                                # the bytes behind each real decode
+    real = images._read_image
+    monkeypatch.setattr(images, "_read_image", lambda data, max_side: decoded.append(data) or real(data, max_side))
+    photo = Path(sample_photos()["china"]).read_bytes()
+    key = hashlib.blake2b(photo, digest_size=16).digest(), config.PREVIEW_MAX_SIDE
+    images._decoded.pop(key, None)
+    table = tmp_path / "points.csv"
+    table.write_text("x,y,label\n1,2,a\n")
+    demo = app.build_demo()
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(),
+                            **app.launch_options())
+    try:
+        reply = httpx.post(url + "gradio_api/upload", files=[("files", ("table.csv", table.read_bytes()))])
+        assert reply.status_code == 200 and Path(reply.json()[0]).read_bytes() == table.read_bytes()
+        reply = httpx.post(url + "gradio_api/upload", files=[("files", ("china.jpg", photo))])
+        assert reply.status_code == 200 and Path(reply.json()[0]).read_bytes() == photo
+        deadline = time.monotonic() + 10
+        while key not in images._decoded and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert decoded == [photo]               # the photo, once, before any event; not the table
+        client = Client(url, verbose=False, download_files=False)
+        gallery, _, record = client.predict(handle_file(sample_photos()["china"]), '[{"op": "hflip"}]', 2, 0, "",
+                                            api_name="/augment")
+        assert len(gallery) == 2 and record["preview_size"] == list(images._decoded[key].size)
+        assert decoded == [photo]               # the event found it decoded
+    finally:
+        demo.close()
+        deadline = time.monotonic() + 10
+        while images._ahead_queued and time.monotonic() < deadline:
+            time.sleep(0.02)
+        images._decoded.pop(key, None)
