@@ -86,7 +86,7 @@ def _to_rgb(im, notes: list) -> np.ndarray:
             gray = values.clip(0, 255).astype(np.uint8)
         else:
             notes.append(("16bit", {}))
-            gray = np.rint(values.clip(0, 65535) / 257.0).astype(np.uint8)
+            gray = _by_bands(values, np.empty(values.shape, np.uint8), _from_16_bits)
         notes.append(("grayscale", {}))
         return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
     if mode in ("1", "L", "F"):
@@ -94,13 +94,35 @@ def _to_rgb(im, notes: list) -> np.ndarray:
         gray = np.asarray(im.convert("L"))
         return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
     if mode in ("LA", "RGBA", "La", "RGBa"):
-        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[:, :, 3:] / 255.0
-        if alpha.min() < 1.0:
+        rgba = np.asarray(im.convert("RGBA"))
+        if rgba[:, :, 3].min(initial=255) < 255:
             notes.append(("alpha", {}))
         # Transparent parts become white, as on a page; the augmentations work on RGB.
-        return np.rint(rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+        return _by_bands(rgba, np.empty((*rgba.shape[:2], 3), np.uint8), _onto_white)
     return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
+
+
+# Mode conversions work on bands of rows in integer arithmetic, so a 50-megapixel upload
+# needs no full-size float copies (those took 2.4 GB for one RGBA image).
+_BAND_ROWS = 256
+
+
+def _by_bands(source: np.ndarray, out: np.ndarray, fn) -> np.ndarray:
+    for top in range(0, source.shape[0], _BAND_ROWS):
+        out[top:top + _BAND_ROWS] = fn(source[top:top + _BAND_ROWS])
+    return out
+
+
+def _from_16_bits(values: np.ndarray) -> np.ndarray:
+    """0..65535 -> 0..255, rounded to nearest: (v + 128) // 257 equals round(v / 257)."""
+    return (np.clip(values, 0, 65535).astype(np.uint32) + 128) // 257
+
+
+def _onto_white(rgba: np.ndarray) -> np.ndarray:
+    """round(rgb * a/255 + 255 * (1 - a/255)); the numerator is at most 255², so uint16 holds it."""
+    wide = rgba.astype(np.uint16)
+    alpha = wide[:, :, 3:]
+    return (wide[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255
 
 
 def _decode_jpeg(data: bytes, mode: str, long_side: int, max_side: int, notes: list):

@@ -93,6 +93,38 @@ def test_rgba_is_flattened_onto_white_explicitly():
     assert ("alpha", {}) in loaded.notes
 
 
+def test_transparency_is_blended_onto_white_exactly_for_every_value_and_alpha():
+    value, alpha = np.meshgrid(np.arange(256), np.arange(256))
+    rgba = np.stack([value, 255 - value, value // 2, alpha], axis=-1).astype(np.uint8)
+    loaded = read_image(encode(Image.fromarray(rgba, "RGBA")), max_side=256)
+    a = alpha[:, :, None] / 255
+    expected = np.rint(rgba[:, :, :3] * a + 255 * (1 - a)).astype(np.uint8)
+    assert np.array_equal(loaded.pixels, expected)
+
+
+@pytest.mark.parametrize("kind, bytes_per_pixel", [("RGBA", 10), ("16-bit grey", 8)])
+def test_big_transparent_or_16_bit_images_are_converted_without_full_size_float_copies(kind, bytes_per_pixel):
+    """A 50-megapixel RGBA upload once took 2.4 GB to flatten; the bound here is per pixel."""
+    import tracemalloc
+
+    side = 2000
+    if kind == "RGBA":
+        pixels = np.zeros((side, side, 4), np.uint8)
+        pixels[..., 0], pixels[..., 3] = 90, 128
+    else:
+        pixels = np.full((side, side), 40000, np.uint16)
+    data = encode(Image.fromarray(pixels), compress_level=1)
+    tracemalloc.start()
+    try:
+        loaded = read_image(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < bytes_per_pixel * side * side
+    expected = [172, 127, 127] if kind == "RGBA" else [156, 156, 156]
+    assert loaded.pixels[5, 5].tolist() == expected
+
+
 def test_16_bit_png_is_scaled_not_clipped():
     values = np.linspace(0, 65535, 32 * 32).reshape(32, 32).astype(np.uint16)
     loaded = read_image(encode(Image.fromarray(values)))
