@@ -214,16 +214,10 @@ def _copy_error(exc: DLLabError) -> DLLabError:
     return twin
 
 
-# What an image file starts with, for the formats in config.IMAGE_FORMATS.
-_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
 _ahead_lock = threading.Lock()
 _ahead_jobs: queue.SimpleQueue = queue.SimpleQueue()
 _ahead_queued = 0                   # files queued or being decoded ahead
 _ahead_worker: threading.Thread | None = None
-
-
-def _looks_like_image(head: bytes) -> bool:
-    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def decode_ahead(path, max_side: int = config.PREVIEW_MAX_SIDE) -> bool:
@@ -232,8 +226,8 @@ def decode_ahead(path, max_side: int = config.PREVIEW_MAX_SIDE) -> bool:
 
     Meant for files the server has just received. One background thread does the work;
     while ``config.DECODE_AHEAD_QUEUE`` files are queued or under way, more are refused.
-    Files that do not start like an image, or have more than ``config.DECODE_AHEAD_MAX_PIXELS``,
-    are skipped, and errors are left for the real read to report. Returns whether it was queued.
+    Files that are not in one of ``config.IMAGE_FORMATS``, or have more than
+    ``config.DECODE_AHEAD_MAX_PIXELS``, are skipped, and errors are left for the real read to report. Returns whether it was queued.
     """
     global _ahead_queued, _ahead_worker
     with _ahead_lock:
@@ -263,16 +257,13 @@ def _decode_ahead_loop() -> None:
 
 
 def _worth_decoding_ahead(path: Path) -> bool:
+    """From the header only; anything Pillow cannot identify raises, and is skipped."""
     from PIL import Image
 
-    with open(path, "rb") as f:
-        if not _looks_like_image(f.read(16)):
-            return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with Image.open(path) as im:                # reads the header only
-            width, height = im.size
-    return width * height <= config.DECODE_AHEAD_MAX_PIXELS
+        with Image.open(path) as im:
+            return im.format in config.IMAGE_FORMATS and im.width * im.height <= config.DECODE_AHEAD_MAX_PIXELS
 
 
 def _read_image(data: bytes, max_side: int) -> LoadedImage:

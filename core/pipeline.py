@@ -12,8 +12,8 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import pprint
 import os
+import pprint
 import re
 import threading
 import time
@@ -232,9 +232,9 @@ class Preview:
         """The variants as JPEG files, each with its box drawn when a box was given."""
         from core.images import draw_box, encode_jpeg
 
-        boxes = self.boxes if self.box is not None else [None] * len(self.variants)
-        return list(_workers().map(lambda pair: encode_jpeg(draw_box(*pair) if self.box is not None else pair[0]),
-                                   zip(self.variants, boxes)))
+        if self.box is None:
+            return list(_workers().map(encode_jpeg, self.variants))
+        return list(_workers().map(lambda pair: encode_jpeg(draw_box(*pair)), zip(self.variants, self.boxes)))
 
 
 def run_preview(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=config.SEED.default,

@@ -276,9 +276,9 @@ def in_thread(fn, *args):
     return thread, out
 
 
-def test_a_read_waits_for_the_same_bytes_being_decoded_in_another_thread(held_decodes):
-    calls, started, release = held_decodes
-    data = encode(Image.new("RGB", (40, 30), "blue"))
+def read_twice_while_the_first_decodes(data, held_decodes):
+    """Reads ``data`` in two threads, the second while the first is held inside its decode."""
+    _, started, release = held_decodes
     first, first_out = in_thread(read_image, data)
     assert started.wait(10)
     second, second_out = in_thread(read_image, data)
@@ -286,22 +286,20 @@ def test_a_read_waits_for_the_same_bytes_being_decoded_in_another_thread(held_de
     assert second.is_alive()                    # waiting, not decoding the same bytes again
     release.set()
     first.join(10), second.join(10)
-    assert len(calls) == 1
-    assert second_out["value"] is first_out["value"]
+    return first_out, second_out
+
+
+def test_a_read_waits_for_the_same_bytes_being_decoded_in_another_thread(held_decodes):
+    first, second = read_twice_while_the_first_decodes(encode(Image.new("RGB", (40, 30), "blue")), held_decodes)
+    assert len(held_decodes[0]) == 1
+    assert second["value"] is first["value"]
 
 
 def test_a_failed_decode_elsewhere_gives_the_waiting_read_the_same_error(held_decodes):
-    calls, started, release = held_decodes
     broken = encode(Image.new("RGB", (40, 30), "blue"))[:-30]
-    first, first_out = in_thread(read_image, broken)
-    assert started.wait(10)
-    second, second_out = in_thread(read_image, broken)
-    second.join(0.3)
-    assert second.is_alive()
-    release.set()
-    first.join(10), second.join(10)
-    assert len(calls) == 1
-    errors = first_out["error"], second_out["error"]
+    first, second = read_twice_while_the_first_decodes(broken, held_decodes)
+    assert len(held_decodes[0]) == 1
+    errors = first["error"], second["error"]
     assert errors[0] is not errors[1]
     for error in errors:
         assert isinstance(error, InvalidInput) and error.key == "image_corrupt" and "damaged" in error.message
