@@ -281,9 +281,13 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     private = dict(api_visibility="private")
     after = dict(fn=details, inputs=[record, recipe, lang], outputs=[status, timing, code, recipe_file, code_file],
                  **private)
-    run_auto = dict(fn=auto_preview, inputs=inputs, outputs=outputs, **concurrency, **private)
+    # Progress and errors show on the gallery only: an "Error" cover over the recipe box would
+    # hide the very text the student has to fix (the message itself is in the toast).
+    progress = dict(show_progress_on=gallery)
+    run_auto = dict(fn=auto_preview, inputs=inputs, outputs=outputs, **concurrency, **private, **progress)
+    edit = dict(**progress, **private)                      # recipe edits write the box, but never cover it
 
-    preview.click(augment, inputs, outputs, api_name="augment", **concurrency).success(**after)
+    preview.click(augment, inputs, outputs, api_name="augment", **concurrency, **progress).success(**after)
     again.click(reroll, None, seed, queue=False, **private).success(**run_auto).success(**after)
     box.submit(**run_auto).success(**after)
     image.change(show_original, [image, box], original, **private).success(**run_auto).success(**after)
@@ -293,10 +297,10 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
 
     op.change(_op_changed, [op, lang], [about, *slots, border, expand], queue=False, **private)
     switch.change(_op_changed, [op, switch], [about, *slots, border, expand], queue=False, **private)
-    add_btn.click(add_step, [recipe, op, p, *slots, border, expand, lang], recipe, **private) \
+    add_btn.click(add_step, [recipe, op, p, *slots, border, expand, lang], recipe, **edit) \
         .success(**run_auto).success(**after)
-    remove_btn.click(remove_last, [recipe, lang], recipe, **private).success(**run_auto).success(**after)
+    remove_btn.click(remove_last, [recipe, lang], recipe, **edit).success(**run_auto).success(**after)
     default_btn.click(default_recipe_text, None, recipe, queue=False, **private) \
         .success(**run_auto).success(**after)
-    upload.upload(load_recipe, [upload, lang], recipe, **private).success(**run_auto).success(**after)
+    upload.upload(load_recipe, [upload, lang], recipe, **edit).success(**run_auto).success(**after)
     return tx

@@ -74,3 +74,44 @@ def test_the_tab_speaks_chinese(page):
     page.get_by_role("tab", name="数据增强").click()
     expect(page.locator("#augment-button")).to_have_text("预览")
     expect(page.get_by_text("配方（JSON）").first).to_be_visible()
+
+
+def write_recipe(page, text):
+    """Replace the recipe in the code box as a student pasting it would."""
+    page.locator("#augment-recipe .cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
+    page.locator("#augment-seed input").click()             # leave the box, so its value is sent
+
+
+def test_bad_uploads_and_a_broken_recipe_get_a_clear_message_and_the_page_keeps_working(page, tmp_path):
+    from PIL import Image
+
+    open_tab(page)
+    upload = page.locator("#augment-image input[type=file]")
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("these are lecture notes, not a picture\n" * 20)
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (1, 1), "red").save(tiny)
+    for path, message in ((not_an_image, "not an image file DL Lab can read"), (tiny, "each side must be at least")):
+        upload.set_input_files(str(path))
+        expect(page.locator(".toast-body", has_text=message).first).to_be_visible(timeout=20_000)
+        page.locator("#augment-image button[aria-label='Remove Image']").click()
+
+    upload.set_input_files(sample_photos()["flower"])
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    broken = '[{"op": "rotate", "params": {"angle": [0, 10]}'
+    write_recipe(page, broken)
+    page.locator("#augment-button").click()
+    expect(page.locator(".toast-body", has_text="not valid JSON").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".toast-body", has_text="not valid JSON")).to_have_count(0, timeout=30_000)
+    page.locator("#augment-add").click()
+    expect(page.locator(".toast-body", has_text="not valid JSON").first).to_be_visible(timeout=20_000)
+    # the broken recipe stays in view, uncovered, for the student to mend
+    expect(page.locator("#augment-recipe .cm-content")).to_have_text(broken)
+    expect(page.locator("#augment-recipe").get_by_text("Error", exact=True)).to_have_count(0)
+    write_recipe(page, '[{"op": "hflip", "p": 1}]')
+    page.locator("#augment-button").click()
+    expect(page.locator("#augment-timing")).to_contain_text("flip left-right", timeout=30_000)
+    expect(page.locator("#augment-timing")).not_to_contain_text("rotate")
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
