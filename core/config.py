@@ -135,7 +135,31 @@ IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")
 # --- Pretrained models -------------------------------------------------------
 DEFAULT_TEXT_MODEL = "openai-community/gpt2"
 DEFAULT_ASR_MODEL = "facebook/wav2vec2-base-960h"
+# The text models the page and the API may load; the operator's DLLAB_TEXT_MODEL joins them
+# (see text_models()). Never a free-form id or path from a user.
+TEXT_MODELS = ("openai-community/gpt2", "distilbert/distilgpt2", "uer/gpt2-chinese-cluecorpussmall")
+PRECISIONS = ("fp32", "int8")
 HUB_PROBE_TIMEOUT_S = 3.0       # how long to wait before calling the hub unreachable
+
+# --- Generate tab -------------------------------------------------------------------
+STRATEGIES = ("greedy", "sample", "beam")
+MAX_NEW_TOKENS = NumberLimit("Max new tokens", 1, 512, 64, integer=True)
+TEMPERATURE = NumberLimit("Temperature", 0.05, 5.0, 1.0)      # 0 or below gets its own message
+TOP_K = NumberLimit("Top-k", 0, 1000, 50, integer=True)      # 0: no top-k cut
+TOP_P = NumberLimit("Top-p", 0.01, 1.0, 0.95)               # (0, 1]; 1: no top-p cut
+NUM_BEAMS = NumberLimit("Beams", 1, 8, 4, integer=True)
+REPETITION_PENALTY = NumberLimit("Repetition penalty", 1.0, 3.0, 1.0)
+NO_REPEAT_NGRAM = NumberLimit("No-repeat n-gram size", 0, 10, 0, integer=True)   # 0: off
+ATTENTION_LAYER = NumberLimit("Layer", 0, 47, 0, integer=True)    # also checked against the model's depth
+ATTENTION_HEAD = NumberLimit("Head", 0, 31, 0, integer=True)      # and its number of heads
+MAX_PROMPT_CHARS = 8_000        # longer prompts are refused before tokenizing
+MAX_BEAM_POSITIONS = 4_096      # beams x (prompt + new tokens): bounds the beams' key/value cache
+ATTENTION_MAX_TOKENS = 128      # the attention view covers at most this many tokens
+TOP_SHOWN = 5                   # candidates kept with every generated token
+CHART_CANDIDATES = 20           # bars in the next-token chart
+MAX_COMPARE = 3                 # strategies side by side
+DEFAULT_PROMPT = "Deep learning is"
+STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
 
 
 @dataclass(frozen=True)
