@@ -108,12 +108,7 @@ class TransformerClassifier(nn.Module):
         sizes = hidden_sizes or (32,)
         d_model = sizes[0]
         if d_model % TRANSFORMER_HEADS:
-            raise InvalidInput(
-                "Hidden layer sizes",
-                f"Hidden layer sizes: the Transformer's width ({d_model}) must be a multiple of its "
-                f"{TRANSFORMER_HEADS} attention heads, like 32 or 64.",
-                key="transformer_width", width=d_model, heads=TRANSFORMER_HEADS,
-            )
+            raise InvalidInput("Hidden layer sizes", "transformer_width", width=d_model, heads=TRANSFORMER_HEADS)
         self.embed = nn.Linear(self.step_size, d_model)
         self.position = nn.Parameter(torch.zeros(1, self.steps, d_model))
         layer = nn.TransformerEncoderLayer(d_model, TRANSFORMER_HEADS, dim_feedforward=2 * d_model,
@@ -134,8 +129,7 @@ def build_model(architecture: str, n_features: int, image_shape, hidden_sizes, n
         model = MLP(n_features, hidden_sizes, n_classes, dropout, dropout_generator)
     else:
         if image_shape is None:
-            raise InvalidInput("Model", f"The {architecture.upper()} reads images: choose the digits dataset, "
-                                        "or the MLP for this data.", key="needs_images", model=architecture)
+            raise InvalidInput("Model", "needs_images", model=architecture.upper())
         cls = {"cnn": CNN, "lstm": LSTMClassifier, "transformer": TransformerClassifier}[architecture]
         model = cls(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
     init_parameters(model, init_generator)

@@ -119,39 +119,33 @@ def read_csv_table(path) -> tuple[list[str], list[list[str]], str]:
 
     label = "CSV file"
     if path is None or not isinstance(path, (str, os.PathLike)) or not os.path.isfile(path):
-        raise InvalidInput(label, "Upload a CSV file first.", key="csv_missing")
+        raise InvalidInput(label, "csv_missing")
     size = os.path.getsize(path)
     if size > config.CSV_MAX_BYTES:
-        raise ResourceLimit(f"The CSV file is {size / 1e6:.1f} MB; the limit is {config.CSV_MAX_BYTES / 1e6:.0f} MB.",
-                            key="csv_too_big", size=f"{size / 1e6:.1f}", max=f"{config.CSV_MAX_BYTES / 1e6:.0f}")
+        raise ResourceLimit("csv_too_big", size=f"{size / 1e6:.1f}", max=f"{config.CSV_MAX_BYTES / 1e6:.0f}")
     raw = open(path, "rb").read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(label, "This file is not a text CSV (it is not UTF-8 text).", key="csv_not_text") from None
+        raise InvalidInput(label, "csv_not_text") from None
     if "\x00" in text:
-        raise InvalidInput(label, "This file is not a text CSV (it is not UTF-8 text).", key="csv_not_text")
+        raise InvalidInput(label, "csv_not_text")
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in r)]
     if len(rows) < 2:
-        raise InvalidInput(label, "The CSV file needs a header row and data rows.", key="csv_empty")
+        raise InvalidInput(label, "csv_empty")
     header = [h.strip() for h in rows[0]]
     if any(not h for h in header) or len(set(header)) != len(header):
-        raise InvalidInput(label, "Every column needs a name in the header row, and names must differ.",
-                           key="csv_header")
+        raise InvalidInput(label, "csv_header")
     data = rows[1:]
     if len(data) > config.CSV_MAX_ROWS:
-        raise ResourceLimit(f"The CSV file has {len(data):,} rows; the limit is {config.CSV_MAX_ROWS:,}.",
-                            key="csv_too_many_rows", rows=f"{len(data):,}", max=f"{config.CSV_MAX_ROWS:,}")
+        raise ResourceLimit("csv_too_many_rows", rows=f"{len(data):,}", max=f"{config.CSV_MAX_ROWS:,}")
     if len(header) - 1 > config.CSV_MAX_FEATURES:
-        raise ResourceLimit(f"The CSV file has {len(header) - 1} feature columns; the limit is "
-                            f"{config.CSV_MAX_FEATURES}.", key="csv_too_many_columns", count=len(header) - 1,
-                            max=config.CSV_MAX_FEATURES)
+        raise ResourceLimit("csv_too_many_columns", count=len(header) - 1, max=config.CSV_MAX_FEATURES)
     for i, row in enumerate(data, start=2):
         if len(row) != len(header):
-            raise InvalidInput(label, f"Row {i} has {len(row)} values but the header has {len(header)} columns.",
-                               key="csv_ragged", row=i, count=len(row), columns=len(header))
+            raise InvalidInput(label, "csv_ragged", row=i, count=len(row), columns=len(header))
     return header, data, hashlib.sha1(raw).hexdigest()[:8]
 
 
@@ -167,25 +161,19 @@ def dataset_from_csv(path, label_column: str, name: str = "your data") -> Datase
     header, rows, digest = read_csv_table(path)
     label_column = validate.short_text(label_column, "Label column")
     if label_column not in header:
-        raise InvalidInput("Label column", f"Choose the label column from the file's columns; "
-                                           f"'{label_column[:40]}' is not one of them.",
-                           key="csv_no_label", column=label_column[:40])
+        raise InvalidInput("Label column", "csv_no_label", column=label_column[:40])
     li = header.index(label_column)
     features = [h for h in header if h != label_column]
     if not features:
-        raise InvalidInput("CSV file", "The CSV file needs at least one feature column besides the label.",
-                           key="csv_no_features")
+        raise InvalidInput("CSV file", "csv_no_features")
     if len(rows) < config.CSV_MIN_ROWS:
-        raise InvalidInput("CSV file", f"The CSV file has {len(rows)} data rows; at least {config.CSV_MIN_ROWS} "
-                                       "are needed to train and validate.", key="csv_too_few_rows",
-                           rows=len(rows), min=config.CSV_MIN_ROWS)
+        raise InvalidInput("CSV file", "csv_too_few_rows", rows=len(rows), min=config.CSV_MIN_ROWS)
     x = np.empty((len(rows), len(features)), dtype=np.float64)
     labels = []
     for r, row in enumerate(rows):
         value = row[li].strip()
         if value.lower() in MISSING:
-            raise InvalidInput("CSV file", f"Row {r + 2} has no label (column '{label_column}').",
-                               key="csv_missing_label", row=r + 2, column=label_column)
+            raise InvalidInput("CSV file", "csv_missing_label", row=r + 2, column=label_column)
         labels.append(value)
         j = 0
         for c, cell in enumerate(row):
@@ -193,36 +181,27 @@ def dataset_from_csv(path, label_column: str, name: str = "your data") -> Datase
                 continue
             cell = cell.strip()
             if cell.lower() in MISSING:
-                raise InvalidInput("CSV file", f"Row {r + 2} has a missing value in column '{header[c]}'. "
-                                               "Fill or drop such rows first.",
-                                   key="csv_missing_value", row=r + 2, column=header[c])
+                raise InvalidInput("CSV file", "csv_missing_value", row=r + 2, column=header[c])
             try:
                 x[r, j] = float(cell)
             except ValueError:
-                raise InvalidInput("CSV file", f"Column '{header[c]}' is not numeric (row {r + 2} has "
-                                               f"{validate.show(cell)}). Feature columns must hold numbers.",
-                                   key="csv_not_numeric", column=header[c], row=r + 2,
+                raise InvalidInput("CSV file", "csv_not_numeric", column=header[c], row=r + 2,
                                    value=validate.show(cell)) from None
             j += 1
     if not np.isfinite(x).all():
-        raise InvalidInput("CSV file", "The CSV file holds infinite values.", key="csv_infinite")
+        raise InvalidInput("CSV file", "csv_infinite")
     classes = sorted(set(labels), key=_natural)
     if len(classes) < 2:
-        raise InvalidInput("CSV file", f"The label column '{label_column}' has a single class ({classes[0][:20]}); "
-                                       "a classifier needs at least two.", key="csv_one_class",
-                           column=label_column)
+        raise InvalidInput("CSV file", "csv_one_class", column=label_column, cls=classes[0][:20])
     if len(classes) > config.CSV_MAX_CLASSES:
-        raise InvalidInput("CSV file", f"The label column '{label_column}' has {len(classes)} classes; at most "
-                                       f"{config.CSV_MAX_CLASSES} are allowed. Is it really the label?",
-                           key="csv_too_many_classes", column=label_column, count=len(classes),
+        raise InvalidInput("CSV file", "csv_too_many_classes", column=label_column, count=len(classes),
                            max=config.CSV_MAX_CLASSES)
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[v] for v in labels], dtype=np.int64)
     counts = np.bincount(y)
     if counts.min() < 2:
         rare = classes[int(counts.argmin())]
-        raise InvalidInput("CSV file", f"Class '{rare[:20]}' has a single example; each class needs at least two "
-                                       "(one to train on, one to validate).", key="csv_rare_class", cls=rare[:20])
+        raise InvalidInput("CSV file", "csv_rare_class", cls=rare[:20])
     arrays = split_and_standardize(x, y)
     return Dataset(name="csv", n_classes=len(classes), class_names=tuple(classes),
                    identity=f"csv:{name}:{digest}:{label_column}", feature_names=tuple(features), **arrays)

@@ -48,9 +48,6 @@ def get_device():
         return torch.device("cpu")
     if wanted.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise DLLabError(
-                f"DLLAB_DEVICE is '{wanted}' but no CUDA device is available here. "
-                "Unset DLLAB_DEVICE or set it to 'cpu'."
-            )
+            raise DLLabError("device_no_cuda", value=wanted)
         return torch.device(wanted)
-    raise DLLabError(f"DLLAB_DEVICE must be 'auto', 'cpu' or 'cuda[:N]', not '{wanted}'.")
+    raise DLLabError("device_unknown", value=wanted)

@@ -1,33 +1,40 @@
 """The exception tree that core raises and the UI turns into readable messages.
 
-Every error a user can cause or fix is a ``DLLabError``; its message is written
-for the person at the page, not for a developer reading a traceback.
+Every error a user can cause or fix is a ``DLLabError``, raised by key with the values
+its message needs: ``ResourceLimit("csv_too_big", size="6.2", max="5")``. The English
+text comes from ``core.messages.MESSAGES``; a front end shows the same key in another
+language from its own table.
 """
+
+from core.messages import render
 
 
 class DLLabError(Exception):
     """Base class: something the user should be told about in plain words.
 
-    ``message`` is the English text. ``key`` and ``params``, when given, let a
-    front end show the same message in another language from its own table.
+    ``key`` names the message in ``core.messages``, ``params`` fill its placeholders and
+    ``message`` is the English text, written for the person at the page.
     """
 
-    def __init__(self, message: str, key: str | None = None, **params):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, **params):
         self.key = key
         self.params = params
+        self.message = render(key, params)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
 
 
 class InvalidInput(DLLabError):
-    """A parameter is missing, of the wrong type or outside its allowed range."""
+    """A parameter is missing, of the wrong type or outside its allowed range.
 
-    def __init__(self, field: str, message: str, key: str | None = None, **params):
-        super().__init__(message, key, **params)
+    ``field`` names the control or value at fault (``"Learning rate"``, ``"recipe"``).
+    """
+
+    def __init__(self, field: str, key: str, **params):
         self.field = field
+        super().__init__(key, **params)
 
 
 class ModelUnavailable(DLLabError):

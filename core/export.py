@@ -35,8 +35,8 @@ from torch import nn
 
 
 class InvalidInput(ValueError):
-    def __init__(self, field, message, **details):
-        super().__init__(message)
+    def __init__(self, field, key, **params):
+        super().__init__(f"{{field}}: {{key}} {{params}}")
 
 
 TRANSFORMER_HEADS = {heads}
@@ -205,8 +205,7 @@ def export_bundle(record) -> Path:
     from safetensors.torch import save_file
 
     if record is None or record.weights is None:
-        raise DLLabError("Train a model first: there is no trained model in this session to export.",
-                         key="nothing_to_export")
+        raise DLLabError("nothing_to_export")
     _clean_old_exports()
     res, data = record.result, record.data
     cfg = res.config

@@ -45,31 +45,23 @@ class LoadedImage:
         return self.size[0] / self.original_size[0]
 
 
-def _fail(key: str, english: str, cls=InvalidInput, **params):
-    if cls is InvalidInput:
-        return InvalidInput("image", english.format(**params), key=key, **params)
-    return cls(english.format(**params), key=key, **params)
-
-
 def _open_bytes(source) -> bytes:
     if source is None or (isinstance(source, str) and not source.strip()):
-        raise _fail("image_missing", "Upload an image first, or pick one of the sample photos.")
+        raise InvalidInput("image", "image_missing")
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
-            raise _fail("image_missing", "Upload an image first, or pick one of the sample photos.")
+            raise InvalidInput("image", "image_missing")
         size = path.stat().st_size
         if size > config.IMAGE_MAX_BYTES:
-            raise _fail("image_too_big", "The file is {size} MB; the limit is {max} MB.", ResourceLimit,
-                        size=f"{size / 2**20:.1f}", max=config.IMAGE_MAX_BYTES // 2**20)
+            raise ResourceLimit("image_too_big", size=f"{size / 2**20:.1f}", max=config.IMAGE_MAX_BYTES // 2**20)
         data = path.read_bytes()
     else:
-        raise _fail("image_unreadable", "This is not an image file DL Lab can read: use JPEG, PNG, WebP or BMP.")
+        raise InvalidInput("image", "image_unreadable")
     if len(data) > config.IMAGE_MAX_BYTES:
-        raise _fail("image_too_big", "The file is {size} MB; the limit is {max} MB.", ResourceLimit,
-                    size=f"{len(data) / 2**20:.1f}", max=config.IMAGE_MAX_BYTES // 2**20)
+        raise ResourceLimit("image_too_big", size=f"{len(data) / 2**20:.1f}", max=config.IMAGE_MAX_BYTES // 2**20)
     return data
 
 
@@ -275,23 +267,17 @@ def _read_image(data: bytes, max_side: int) -> LoadedImage:
         try:
             im = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError:
-            raise _fail("image_too_many_pixels", "The image has more than {max} megapixels; downscale it first.",
-                        ResourceLimit, max=config.IMAGE_MAX_PIXELS // 10**6) from None
+            raise ResourceLimit("image_far_too_many_pixels", max=config.IMAGE_MAX_PIXELS // 10**6) from None
         except (UnidentifiedImageError, OSError, ValueError):
-            raise _fail("image_unreadable",
-                        "This is not an image file DL Lab can read: use JPEG, PNG, WebP or BMP.") from None
+            raise InvalidInput("image", "image_unreadable") from None
         if im.format not in config.IMAGE_FORMATS:
-            raise _fail("image_format", "{format} images are not supported: use JPEG, PNG, WebP or BMP.",
-                        format=str(im.format))
+            raise InvalidInput("image", "image_format", format=str(im.format))
         width, height = im.size
         if width * height > config.IMAGE_MAX_PIXELS:
-            raise _fail("image_too_many_pixels",
-                        "The image is {width}×{height} ({mp} megapixels); the limit is {max} megapixels. "
-                        "Downscale it first.", ResourceLimit, width=width, height=height,
-                        mp=f"{width * height / 1e6:.0f}", max=config.IMAGE_MAX_PIXELS // 10**6)
+            raise ResourceLimit("image_too_many_pixels", width=width, height=height,
+                                mp=f"{width * height / 1e6:.0f}", max=config.IMAGE_MAX_PIXELS // 10**6)
         if min(width, height) < config.IMAGE_MIN_SIDE:
-            raise _fail("image_too_small", "The image is {width}×{height} pixels; each side must be at least {min}.",
-                        width=width, height=height, min=config.IMAGE_MIN_SIDE)
+            raise InvalidInput("image", "image_too_small", width=width, height=height, min=config.IMAGE_MIN_SIDE)
         try:
             turned = im.getexif().get(274, 1) in (5, 6, 7, 8)     # EXIF orientation: a quarter turn
             pixels = _decode_jpeg(data, im.mode, max(width, height), max_side, notes) if im.format == "JPEG" \
@@ -300,7 +286,7 @@ def _read_image(data: bytes, max_side: int) -> LoadedImage:
                 im = ImageOps.exif_transpose(im)           # phone photos: honour the orientation tag
                 pixels = _to_rgb(im, notes)
         except (OSError, ValueError, SyntaxError):
-            raise _fail("image_corrupt", "The image file is damaged: it could not be decoded.") from None
+            raise InvalidInput("image", "image_corrupt") from None
     original = (height, width) if turned else (width, height)
     pixels = fit_to_preview(pixels, max_side)
     if max(original) > max_side:

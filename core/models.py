@@ -67,7 +67,7 @@ def default_name(kind: str) -> str:
 
 def _kind(kind: str) -> ModelKind:
     if kind not in KINDS:
-        raise InvalidInput("Model kind", f"Unknown model kind {kind!r}; expected one of {sorted(KINDS)}.")
+        raise InvalidInput("Model kind", "model_kind_unknown", kind=repr(kind), kinds=str(sorted(KINDS)))
     return KINDS[kind]
 
 
@@ -135,17 +135,6 @@ def hub_reachable(timeout: float = config.HUB_PROBE_TIMEOUT_S) -> bool:
     return reachable
 
 
-def unavailable_message(kind: str, name: str, reason: str) -> str:
-    spec = KINDS[kind]
-    return (
-        f"The {spec.label} model '{name}' cannot be loaded: {reason}. To fix it, either "
-        f"run `python -m core.prefetch` once on a machine with internet access (it downloads DL Lab's "
-        f"models into the Hugging Face cache, ~/.cache/huggingface; copy that folder here if needed), "
-        f"or set {spec.env_var} to a local directory that holds the model (saved with save_pretrained) "
-        f"and restart DL Lab. The other tabs keep working."
-    )
-
-
 def _looks_like_path(name: str) -> bool:
     # Hub ids are "name" or "org/name"; anything else is meant as a directory.
     return name.startswith(("/", ".", "~")) or name.count("/") > 1 or os.path.exists(name)
@@ -156,29 +145,25 @@ def _load_uncached(kind: str, spec: ModelKind, name: str, device) -> LoadedModel
     path = os.path.expanduser(name)
     if os.path.isdir(path):
         if not os.path.isfile(os.path.join(path, "config.json")):
-            raise ModelUnavailable(
-                f"The directory '{name}' holds no model: expected config.json and the weights "
-                f"written by save_pretrained(). Point {spec.env_var} at such a directory."
-            )
+            raise ModelUnavailable("model_dir_empty", name=name, env_var=spec.env_var)
         model, processor = _from_pretrained(spec, path, local_only=True)
         source = "local directory"
     elif _looks_like_path(name):
-        raise ModelUnavailable(f"There is no directory '{name}'. Check {spec.env_var}.")
+        raise ModelUnavailable("model_no_dir", name=name, env_var=spec.env_var)
     else:
         try:
             model, processor = _from_pretrained(spec, name, local_only=True)
             source = "Hugging Face cache"
         except OSError as not_cached:
+            said = dict(label=spec.label, name=name, env_var=spec.env_var)
             if offline_mode():
-                raise ModelUnavailable(unavailable_message(
-                    kind, name, "it is not in the local cache and HF_HUB_OFFLINE is set")) from not_cached
+                raise ModelUnavailable("model_not_cached_offline", **said) from not_cached
             if not hub_reachable():
-                raise ModelUnavailable(unavailable_message(
-                    kind, name, "it is not in the local cache and the Hugging Face Hub cannot be reached")) from not_cached
+                raise ModelUnavailable("model_not_cached_unreachable", **said) from not_cached
             try:
                 model, processor = _from_pretrained(spec, name, local_only=False)
             except OSError as failed:
-                raise ModelUnavailable(unavailable_message(kind, name, f"the download failed ({failed})")) from failed
+                raise ModelUnavailable("model_download_failed", detail=str(failed), **said) from failed
             source = "downloaded"
     model = model.to(device).eval()
     seconds = time.perf_counter() - start
@@ -200,8 +185,6 @@ def _from_pretrained(spec: ModelKind, name: str, local_only: bool):
     except (ValueError, KeyError) as bad:
         # e.g. a directory holding a model of another kind, or a broken config.json
         first_line = str(bad).strip().splitlines()[0][:200] if str(bad).strip() else type(bad).__name__
-        raise ModelUnavailable(
-            f"'{name}' does not hold a {spec.label} model that DL Lab can use ({first_line}). "
-            f"Check {spec.env_var}."
-        ) from bad
+        raise ModelUnavailable("model_wrong_kind", name=name, label=spec.label, detail=first_line,
+                               env_var=spec.env_var) from bad
     return model, processor

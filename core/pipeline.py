@@ -43,13 +43,8 @@ def _workers() -> ThreadPoolExecutor:
         return _pool
 
 
-def _recipe_error(key: str, english: str, **params) -> InvalidInput:
-    return InvalidInput("recipe", english.format(**params), key=key, **params)
-
-
 def _json_error(exc: json.JSONDecodeError) -> InvalidInput:
-    return _recipe_error("recipe_json", "The recipe is not valid JSON: {detail} (line {line}, column {column}).",
-                         detail=exc.msg, line=exc.lineno, column=exc.colno)
+    return InvalidInput("recipe", "recipe_json", detail=exc.msg, line=exc.lineno, column=exc.colno)
 
 
 def _is_number(v) -> bool:
@@ -59,9 +54,7 @@ def _is_number(v) -> bool:
 def _range(value, spec: RangeParam, where: dict):
     def bad():
         lo, hi = f"{spec.minimum:g}", f"{spec.maximum:g}"
-        return _recipe_error("recipe_range", "Step {step} ({op}): '{param}' must be a number or a pair [low, high] "
-                             "with {lo} ≤ low ≤ high ≤ {hi}, got {value}.", lo=lo, hi=hi,
-                             value=validate.show(value), **where)
+        return InvalidInput("recipe", "recipe_range", lo=lo, hi=hi, value=validate.show(value), **where)
 
     pair = [value, value] if _is_number(value) else value
     if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(_is_number(v) for v in pair):
@@ -71,8 +64,7 @@ def _range(value, spec: RangeParam, where: dict):
         raise bad()
     if spec.integer:
         if lo != int(lo) or hi != int(hi):
-            raise _recipe_error("recipe_integer", "Step {step} ({op}): '{param}' takes whole numbers, got {value}.",
-                                value=validate.show(value), **where)
+            raise InvalidInput("recipe", "recipe_integer", value=validate.show(value), **where)
         return [int(lo), int(hi)]
     return [int(v) if isinstance(v, int) else float(v) for v in pair]
 
@@ -82,13 +74,12 @@ def _param(value, spec, where: dict):
         return _range(value, spec, where)
     if isinstance(spec, bool):
         if not isinstance(value, bool):
-            raise _recipe_error("recipe_flag", "Step {step} ({op}): '{param}' must be true or false, got {value}.",
-                                value=validate.show(value), **where)
+            raise InvalidInput("recipe", "recipe_flag", value=validate.show(value), **where)
         return value
     _, options, _ = spec
     if not isinstance(value, str) or value.strip().lower() not in options:
-        raise _recipe_error("recipe_choice", "Step {step} ({op}): '{param}' must be one of {options}, got {value}.",
-                            options=", ".join(options), value=validate.show(value), **where)
+        raise InvalidInput("recipe", "recipe_choice", options=", ".join(options), value=validate.show(value),
+                           **where)
     return value.strip().lower()
 
 
@@ -100,33 +91,28 @@ def _default(spec):
 
 def _step(raw, number: int) -> dict:
     if not isinstance(raw, dict) or "op" not in raw:
-        raise _recipe_error("recipe_step", "Step {step} must be an object like {{\"op\": \"hflip\", \"p\": 0.5, "
-                            "\"params\": {{}}}}, got {value}.", step=number, value=validate.show(raw))
+        raise InvalidInput("recipe", "recipe_step", step=number, value=validate.show(raw))
     op = raw["op"].strip().lower() if isinstance(raw["op"], str) else None
     if op not in AUGMENT_OPS:
-        raise _recipe_error("recipe_unknown_op", "Step {step}: unknown op {value}. Known ops: {ops}.", step=number,
-                            value=validate.show(raw["op"]), ops=", ".join(AUGMENT_OPS))
+        raise InvalidInput("recipe", "recipe_unknown_op", step=number, value=validate.show(raw["op"]),
+                           ops=", ".join(AUGMENT_OPS))
     where = {"step": number, "op": op}
     for key in raw:
         if key not in ("op", "p", "params"):
-            raise _recipe_error("recipe_unknown_key", "Step {step} ({op}): unknown key {name}; a step has only "
-                                "\"op\", \"p\" and \"params\".", name=validate.show(key), **where)
+            raise InvalidInput("recipe", "recipe_unknown_key", name=validate.show(key), **where)
     p = raw.get("p", 1.0)
     if not _is_number(p) or not (0.0 <= float(p) <= 1.0):
-        raise _recipe_error("recipe_p", "Step {step} ({op}): \"p\" is the probability of applying the step, a number "
-                            "from 0 to 1; got {value}.", value=validate.show(p), **where)
+        raise InvalidInput("recipe", "recipe_p", value=validate.show(p), **where)
     params = raw.get("params", {})
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise _recipe_error("recipe_params", "Step {step} ({op}): \"params\" must be an object, got {value}.",
-                            value=validate.show(params), **where)
+        raise InvalidInput("recipe", "recipe_params", value=validate.show(params), **where)
     specs = AUGMENT_OPS[op]
     for name in params:
         if name not in specs:
-            raise _recipe_error("recipe_unknown_param", "Step {step} ({op}): unknown parameter {param}. {op} takes: "
-                                "{names}.", param=validate.show(name), names=", ".join(specs) or "no parameters",
-                                **where)
+            raise InvalidInput("recipe", "recipe_unknown_param", param=validate.show(name),
+                               names=", ".join(specs) or "no parameters", **where)
     out = {name: (_param(params[name], spec, {**where, "param": name}) if name in params else _default(spec))
            for name, spec in specs.items()}
     return {"op": op, "p": float(p), "params": out}
@@ -138,8 +124,7 @@ def parse_recipe(value, allow_empty: bool = False) -> list[dict]:
         value = ""
     if isinstance(value, str):
         if len(value) > config.MAX_RECIPE_CHARS:
-            raise _recipe_error("recipe_too_long", "The recipe is too long ({count} characters; at most {max}).",
-                                count=len(value), max=config.MAX_RECIPE_CHARS)
+            raise InvalidInput("recipe", "recipe_too_long", count=len(value), max=config.MAX_RECIPE_CHARS)
         if not value.strip():
             value = []
         else:
@@ -148,16 +133,13 @@ def parse_recipe(value, allow_empty: bool = False) -> list[dict]:
             except json.JSONDecodeError as exc:
                 raise _json_error(exc) from None
             except RecursionError:
-                raise _recipe_error("recipe_json", "The recipe is not valid JSON: {detail} (line {line}, column "
-                                    "{column}).", detail="nested too deeply", line=1, column=1) from None
+                raise InvalidInput("recipe", "recipe_json", detail="nested too deeply", line=1, column=1) from None
     if not isinstance(value, list):
-        raise _recipe_error("recipe_not_list", "A recipe is a JSON list of steps, like [{{\"op\": \"hflip\", "
-                            "\"p\": 0.5}}]; got {value}.", value=validate.show(value))
+        raise InvalidInput("recipe", "recipe_not_list", value=validate.show(value))
     if not value and not allow_empty:
-        raise _recipe_error("recipe_empty", "The recipe is empty: add at least one step.")
+        raise InvalidInput("recipe", "recipe_empty")
     if len(value) > config.MAX_RECIPE_STEPS:
-        raise _recipe_error("recipe_too_many", "A recipe has at most {max} steps; this one has {count}.",
-                            max=config.MAX_RECIPE_STEPS, count=len(value))
+        raise InvalidInput("recipe", "recipe_too_many", max=config.MAX_RECIPE_STEPS, count=len(value))
     return [_step(raw, i) for i, raw in enumerate(value, start=1)]
 
 
@@ -189,8 +171,7 @@ def parse_box(value, size: tuple[int, int]):
         return None
 
     def bad():
-        return InvalidInput("box", "Box must be four numbers \"x, y, w, h\" in pixels, like 40, 30, 120, 80; got "
-                            f"{validate.show(value)}.", key="box_format", value=validate.show(value))
+        return InvalidInput("box", "box_format", value=validate.show(value))
 
     if isinstance(value, str):
         if len(value) > BOX_MAX_CHARS:
@@ -209,9 +190,7 @@ def parse_box(value, size: tuple[int, int]):
     x, y, w, h = numbers
     width, height = size
     if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > width or y + h > height:
-        raise InvalidInput("box", f"Box {x:g}, {y:g}, {w:g}, {h:g} must have a positive width and height and lie "
-                           f"inside the image ({width}×{height}).", key="box_outside",
-                           box=f"{x:g}, {y:g}, {w:g}, {h:g}", width=width, height=height)
+        raise InvalidInput("box", "box_outside", box=f"{x:g}, {y:g}, {w:g}, {h:g}", width=width, height=height)
     return [x, y, w, h]
 
 

@@ -76,27 +76,23 @@ class RunHistory:
         if isinstance(ids, (str, int)):
             ids = [ids]
         if not isinstance(ids, (list, tuple)):
-            raise InvalidInput(label, f"Runs must be a list of run ids, got {validate.show(ids)}.",
-                               key="runs_not_list", value=validate.show(ids))
+            raise InvalidInput(label, "runs_not_list", value=validate.show(ids))
         if len(ids) > max_count:
-            raise InvalidInput(label, f"Choose at most {max_count} runs.", key="runs_too_many", max=max_count)
+            raise InvalidInput(label, "runs_too_many", max=max_count)
         wanted: list[int] = []
         for raw in ids:
             text = str(raw).strip().lstrip("#").split(" ")[0] if isinstance(raw, (str, int)) else ""
             if not text.isdigit():
-                raise InvalidInput(label, f"{validate.show(raw)} is not a run id.", key="run_id_bad",
-                                   value=validate.show(raw))
+                raise InvalidInput(label, "run_id_bad", value=validate.show(raw))
             if int(text) not in wanted:
                 wanted.append(int(text))
         with self._lock:
             by_id = {r.id: r for r in self.runs}
         missing = [i for i in wanted if i not in by_id]
         if missing:
-            raise InvalidInput(label, f"There is no run #{missing[0]} in this session's history.",
-                               key="run_missing", id=missing[0])
+            raise InvalidInput(label, "run_missing", id=missing[0])
         if len(wanted) < min_count:
-            raise InvalidInput(label, f"Choose at least {min_count} different runs.", key="runs_too_few",
-                               min=min_count)
+            raise InvalidInput(label, "runs_too_few", min=min_count)
         return [by_id[i] for i in wanted]
 
     def labels(self) -> list[str]:
@@ -159,7 +155,7 @@ def parse_learning_rates(text: Any) -> list[float]:
     text = validate.short_text(text, label)
     parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
     if not parts:
-        raise InvalidInput(label, "Learning rates: give at least one, like '0.001, 0.01, 0.1'.", key="rates_empty")
+        raise InvalidInput(label, "rates_empty")
     rates: list[float] = []
     for p in parts:
         rate = validate.number(p, config.LEARNING_RATE)
@@ -175,9 +171,8 @@ def sweep_configs(base, learning_rates: Any, optimizers: Any) -> list:
                             config.OPTIMIZERS, "Optimizers", config.MAX_SWEEP_RUNS)
     count = len(rates) * len(opts)
     if count > config.MAX_SWEEP_RUNS:
-        raise ResourceLimit(
-            f"A sweep of {count} runs ({len(opts)} optimizers x {len(rates)} learning rates) is too many; "
-            f"the limit is {config.MAX_SWEEP_RUNS}.", key="sweep_too_many", count=count, max=config.MAX_SWEEP_RUNS)
+        raise ResourceLimit("sweep_too_many", count=count, optimizers=len(opts), rates=len(rates),
+                            max=config.MAX_SWEEP_RUNS)
     configs = [replace(base, optimizer=o, learning_rate=r) for o, r in itertools.product(opts, rates)]
     return configs
 
@@ -185,10 +180,7 @@ def sweep_configs(base, learning_rates: Any, optimizers: Any) -> list:
 def check_sweep_budget(configs: list, n_train: int) -> None:
     steps = sum(c.epochs * math.ceil(n_train / c.batch_size) for c in configs)
     if steps > MAX_SWEEP_STEPS:
-        raise ResourceLimit(
-            f"This sweep would take {steps:,} optimizer steps in all; the limit is {MAX_SWEEP_STEPS:,}. "
-            "Use fewer runs, fewer epochs or a larger batch size.",
-            key="sweep_too_long", steps=f"{steps:,}", max=f"{MAX_SWEEP_STEPS:,}")
+        raise ResourceLimit("sweep_too_long", steps=f"{steps:,}", max=f"{MAX_SWEEP_STEPS:,}")
 
 
 def rank(results: list) -> list[dict]:
@@ -211,15 +203,12 @@ def rank(results: list) -> list[dict]:
 def fuse(records: list[RunRecord]) -> dict:
     """Average the members' predicted probabilities on the validation set, and score the average."""
     if len(records) < 2:
-        raise InvalidInput("Runs", "Fusion needs at least two different runs.", key="runs_too_few", min=2)
+        raise InvalidInput("Runs", "runs_too_few", min=2)
     if len(records) > config.MAX_FUSION_RUNS:
-        raise InvalidInput("Runs", f"Fuse at most {config.MAX_FUSION_RUNS} runs.", key="runs_too_many",
-                           max=config.MAX_FUSION_RUNS)
+        raise InvalidInput("Runs", "runs_too_many", max=config.MAX_FUSION_RUNS)
     identities = {r.result.dataset_identity for r in records}
     if len(identities) > 1:
-        raise InvalidInput(
-            "Runs", "Only runs on the same data can be fused; these were trained on: " + ", ".join(sorted(identities)),
-            key="fuse_datasets", datasets=", ".join(sorted(identities)))
+        raise InvalidInput("Runs", "fuse_datasets", datasets=", ".join(sorted(identities)))
     y = records[0].result.y_val
     proba = np.mean([r.result.val_proba for r in records], axis=0)
     ensemble = classification_metrics(y, proba)

@@ -238,10 +238,7 @@ class ScratchRun:
                     np_sum += float(loss) * len(idx)
                     t_sum += float(t_loss.detach()) * len(idx)
                 if not (math.isfinite(np_sum) and math.isfinite(t_sum)):
-                    raise TrainingDiverged(
-                        f"Training diverged at epoch {epoch}: the loss became infinite or NaN. "
-                        f"A learning rate of {cfg.learning_rate:g} is too large here; try one ten times smaller.",
-                        key="diverged_scratch", epoch=epoch, lr=f"{cfg.learning_rate:g}")
+                    raise TrainingDiverged("diverged_scratch", epoch=epoch, lr=f"{cfg.learning_rate:g}")
                 record = ScratchEpoch(epoch=epoch, epochs=cfg.epochs, numpy_loss=np_sum / n, torch_loss=t_sum / n,
                                       numpy_val_accuracy=self._numpy_accuracy(),
                                       torch_val_accuracy=self._torch_accuracy())

@@ -36,17 +36,11 @@ def parse_hidden_sizes(text) -> tuple[int, ...]:
     text = validate.short_text(text, label)
     parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
     if len(parts) > config.MAX_HIDDEN_LAYERS:
-        raise InvalidInput(label, f"{label}: at most {config.MAX_HIDDEN_LAYERS} layers, got {len(parts)}.",
-                           key="too_many_layers", max=config.MAX_HIDDEN_LAYERS, count=len(parts))
+        raise InvalidInput(label, "too_many_layers", max=config.MAX_HIDDEN_LAYERS, count=len(parts))
     sizes = []
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= config.MAX_HIDDEN_UNITS:
-            raise InvalidInput(
-                label,
-                f"{label} must be whole numbers from 1 to {config.MAX_HIDDEN_UNITS} separated by commas "
-                f"(like '64, 64'); '{part[:20]}' is not.",
-                key="bad_layer_size", max=config.MAX_HIDDEN_UNITS, value=part[:20],
-            )
+            raise InvalidInput(label, "bad_layer_size", max=config.MAX_HIDDEN_UNITS, value=part[:20])
         sizes.append(int(part))
     return tuple(sizes)
 
@@ -155,11 +149,7 @@ def check_step_budget(epochs: int, batch_size: int, n_train: int) -> None:
     """Refuse, before it starts, a run longer than config.MAX_TRAIN_STEPS optimizer steps."""
     steps = epochs * math.ceil(n_train / batch_size)
     if steps > config.MAX_TRAIN_STEPS:
-        raise ResourceLimit(
-            f"This run would take {steps:,} optimizer steps (epochs x batches per epoch); "
-            f"the limit is {config.MAX_TRAIN_STEPS:,}. Use a larger batch size or fewer epochs.",
-            key="too_many_steps", steps=f"{steps:,}", max=f"{config.MAX_TRAIN_STEPS:,}",
-        )
+        raise ResourceLimit("too_many_steps", steps=f"{steps:,}", max=f"{config.MAX_TRAIN_STEPS:,}")
 
 
 def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
@@ -174,7 +164,7 @@ def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
         return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
     if cfg.optimizer == "rmsprop":   # divides by a running average of squared gradients
         return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
-    raise InvalidInput("Optimizer", f"Unknown optimizer '{cfg.optimizer}'.")
+    raise InvalidInput("Optimizer", "optimizer_unknown", value=cfg.optimizer)
 
 
 def l1_penalty(model: nn.Module) -> torch.Tensor:
@@ -199,9 +189,7 @@ class TrainingRun:
             self.data = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise)
         n_train = len(self.data.y_train)
         if cfg.batch_size > n_train:
-            raise InvalidInput("Batch size", f"Batch size ({cfg.batch_size}) is larger than the training set "
-                                             f"({n_train} rows). Choose at most {n_train}.",
-                               key="batch_too_big", batch=cfg.batch_size, rows=n_train)
+            raise InvalidInput("Batch size", "batch_too_big", batch=cfg.batch_size, rows=n_train)
         check_step_budget(cfg.epochs, cfg.batch_size, n_train)
         self.device = get_device()
         init_gen = torch.Generator().manual_seed(cfg.seed)
@@ -266,12 +254,8 @@ class TrainingRun:
                 correct = (torch.cat(all_logits).argmax(1) == self._yt[order]).sum()
                 val_loss, val_acc = self._evaluate()
                 if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
-                    raise TrainingDiverged(
-                        f"Training diverged at epoch {epoch}: the loss became {train_loss if not math.isfinite(train_loss) else val_loss}. "
-                        f"A learning rate of {cfg.learning_rate:g} is too large for {cfg.optimizer.upper()} here; "
-                        "try one ten times smaller. The curves up to the last good epoch are kept.",
-                        key="diverged", epoch=epoch, lr=f"{cfg.learning_rate:g}", optimizer=cfg.optimizer.upper(),
-                    )
+                    raise TrainingDiverged("diverged", epoch=epoch, lr=f"{cfg.learning_rate:g}",
+                                           optimizer=cfg.optimizer.upper())
                 record = EpochRecord(
                     epoch=epoch, epochs=cfg.epochs, train_loss=train_loss,
                     train_accuracy=float(correct) / n, val_loss=val_loss, val_accuracy=val_acc,

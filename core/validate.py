@@ -32,9 +32,8 @@ def _fmt(limit: NumberLimit, x: float) -> str:
     return str(int(x)) if limit.integer and float(x).is_integer() else f"{x:g}"
 
 
-def _fail(label: str, key: str, english: str, **params) -> InvalidInput:
-    return InvalidInput(label, english.format(label=label, **params), key=key, control=slug(label),
-                        label=label, **params)
+def _fail(label: str, key: str, **params) -> InvalidInput:
+    return InvalidInput(label, key, control=slug(label), label=label, **params)
 
 
 def number(value: Any, limit: NumberLimit) -> float | int:
@@ -42,25 +41,24 @@ def number(value: Any, limit: NumberLimit) -> float | int:
     label = limit.label
     lo, hi = _fmt(limit, limit.minimum), _fmt(limit, limit.maximum)
     if value is None or isinstance(value, bool):
-        raise _fail(label, "required", "{label} is required: give a number between {lo} and {hi}.", lo=lo, hi=hi)
+        raise _fail(label, "required", lo=lo, hi=hi)
     if isinstance(value, str):
         try:
             if len(value) > 64:
                 raise ValueError
             value = float(value.strip())
         except ValueError:
-            raise _fail(label, "not_number", "{label} must be a number, got {value}.", value=show(value)) from None
+            raise _fail(label, "not_number", value=show(value)) from None
     if not isinstance(value, (int, float)):
-        raise _fail(label, "not_number", "{label} must be a number, got {value}.", value=show(value))
+        raise _fail(label, "not_number", value=show(value))
     value = float(value)
     if not math.isfinite(value):
-        raise _fail(label, "not_finite", "{label} must be a finite number, got {value}.", value=str(value))
+        raise _fail(label, "not_finite", value=str(value))
     if not (limit.minimum <= value <= limit.maximum):
-        raise _fail(label, "out_of_range", "{label} must be between {lo} and {hi}, got {value}.",
-                    lo=lo, hi=hi, value=f"{value:g}")
+        raise _fail(label, "out_of_range", lo=lo, hi=hi, value=f"{value:g}")
     if limit.integer:
         if value != int(value):
-            raise _fail(label, "not_integer", "{label} must be a whole number, got {value}.", value=f"{value:g}")
+            raise _fail(label, "not_integer", value=f"{value:g}")
         return int(value)
     return value
 
@@ -70,7 +68,7 @@ def choice(value: Any, options: Sequence[str], label: str) -> str:
     if isinstance(value, str) and value.strip().lower() in options:
         return value.strip().lower()
     allowed = ", ".join(f"'{o}'" for o in options)
-    raise _fail(label, "choice", "{label} must be one of {options}, got {value}.", options=allowed, value=show(value))
+    raise _fail(label, "choice", options=allowed, value=show(value))
 
 
 def choices(values: Any, options: Sequence[str], label: str, max_count: int) -> list[str]:
@@ -78,12 +76,11 @@ def choices(values: Any, options: Sequence[str], label: str, max_count: int) -> 
     if isinstance(values, str):
         values = [v for v in values.replace(";", ",").split(",") if v.strip()]
     if not isinstance(values, (list, tuple)):
-        raise _fail(label, "not_list", "{label} must be a list of choices, got {value}.", value=show(values))
+        raise _fail(label, "not_list", value=show(values))
     if not values:
-        raise _fail(label, "empty", "{label}: choose at least one.")
+        raise _fail(label, "empty")
     if len(values) > max_count:
-        raise _fail(label, "too_many", "{label}: at most {max} at a time, got {count}.", max=max_count,
-                    count=len(values))
+        raise _fail(label, "too_many", max=max_count, count=len(values))
     out: list[str] = []
     for v in values:
         v = choice(v, options, label)
@@ -97,8 +94,7 @@ def short_text(value: Any, label: str, max_chars: int = MAX_TEXT_FIELD_CHARS) ->
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _fail(label, "not_text", "{label} must be text, got {value}.", value=type(value).__name__)
+        raise _fail(label, "not_text", value=type(value).__name__)
     if len(value) > max_chars:
-        raise _fail(label, "too_long", "{label} is too long ({count} characters; at most {max}).",
-                    count=len(value), max=max_chars)
+        raise _fail(label, "too_long", count=len(value), max=max_chars)
     return value.strip()

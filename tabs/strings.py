@@ -1,10 +1,13 @@
 """DL Lab's words, in English and 简体中文: one table for the whole UI.
 
 Keys: ``field.*`` control labels (also used inside error messages), ``help.*`` the
-short explanations beside controls, ``error.*`` core's error keys, ``plot.*``
+short explanations beside controls, ``error.*`` core's error keys (the English is
+core/messages.py, copied in below; only the Chinese is written here), ``plot.*``
 words on figures. Placeholders in braces must match in both languages (a test
 checks that, and that no key is missing in either language).
 """
+
+from core.messages import MESSAGES
 
 EN = {
     # --- app ---------------------------------------------------------------------------
@@ -130,67 +133,6 @@ EN = {
     "plot.val_accuracy": "validation accuracy", "plot.numpy": "NumPy (by hand)", "plot.torch": "PyTorch (autograd)",
     "plot.scratch_loss": "training loss",
 
-    # --- errors (core's keys) -------------------------------------------------------------
-    "error.required": "{label} is required: give a number between {lo} and {hi}.",
-    "error.not_number": "{label} must be a number, got {value}.",
-    "error.not_finite": "{label} must be a finite number, got {value}.",
-    "error.out_of_range": "{label} must be between {lo} and {hi}, got {value}.",
-    "error.not_integer": "{label} must be a whole number, got {value}.",
-    "error.choice": "{label} must be one of {options}, got {value}.",
-    "error.not_list": "{label} must be a list of choices, got {value}.",
-    "error.empty": "{label}: choose at least one.",
-    "error.too_many": "{label}: at most {max} at a time, got {count}.",
-    "error.not_text": "{label} must be text, got {value}.",
-    "error.too_long": "{label} is too long ({count} characters; at most {max}).",
-    "error.too_many_layers": "Hidden layer sizes: at most {max} layers, got {count}.",
-    "error.bad_layer_size": "Hidden layer sizes must be whole numbers from 1 to {max} separated by commas "
-                            "(like '64, 64'); '{value}' is not.",
-    "error.transformer_width": "Hidden layer sizes: the Transformer's width ({width}) must be a multiple of its "
-                               "{heads} attention heads, like 32 or 64.",
-    "error.needs_images": "This model reads images: choose the digits dataset, or the MLP for this data.",
-    "error.too_many_steps": "This run would take {steps} optimizer steps (epochs × batches per epoch); the limit "
-                            "is {max}. Use a larger batch size or fewer epochs.",
-    "error.batch_too_big": "Batch size ({batch}) is larger than the training set ({rows} rows). Choose at most "
-                           "{rows}.",
-    "error.diverged": "Training diverged at epoch {epoch}: the loss became infinite or NaN. A learning rate of "
-                      "{lr} is too large for {optimizer} here; try one ten times smaller. The curves up to the "
-                      "last good epoch are kept.",
-    "error.diverged_scratch": "Training diverged at epoch {epoch}: the loss became infinite or NaN. A learning "
-                              "rate of {lr} is too large here; try one ten times smaller.",
-    "error.runs_not_list": "Runs must be a list of run ids, got {value}.",
-    "error.runs_too_many": "Choose at most {max} runs.",
-    "error.run_id_bad": "That is not a run id.",
-    "error.run_missing": "There is no run #{id} in this session's history.",
-    "error.runs_too_few": "Choose at least {min} different runs.",
-    "error.rates_empty": "Learning rates: give at least one, like '0.001, 0.01, 0.1'.",
-    "error.sweep_too_many": "A sweep of {count} runs is too many; the limit is {max}.",
-    "error.sweep_too_long": "This sweep would take {steps} optimizer steps in all; the limit is {max}. Use fewer "
-                            "runs, fewer epochs or a larger batch size.",
-    "error.fuse_datasets": "Only runs on the same data can be fused; these were trained on: {datasets}",
-    "error.no_runs": "There are no runs in this session yet.",
-    "error.nothing_to_export": "Train a model first: there is no trained model in this session to export.",
-    "error.csv_missing": "Upload a CSV file first.",
-    "error.csv_too_big": "The CSV file is {size} MB; the limit is {max} MB.",
-    "error.csv_not_text": "This file is not a text CSV (it is not UTF-8 text).",
-    "error.csv_empty": "The CSV file needs a header row and data rows.",
-    "error.csv_header": "Every column needs a name in the header row, and names must differ.",
-    "error.csv_too_many_rows": "The CSV file has {rows} rows; the limit is {max}.",
-    "error.csv_too_many_columns": "The CSV file has {count} feature columns; the limit is {max}.",
-    "error.csv_ragged": "Row {row} has {count} values but the header has {columns} columns.",
-    "error.csv_no_label": "Choose the label column from the file's columns; '{column}' is not one of them.",
-    "error.csv_no_features": "The CSV file needs at least one feature column besides the label.",
-    "error.csv_too_few_rows": "The CSV file has {rows} data rows; at least {min} are needed to train and validate.",
-    "error.csv_missing_label": "Row {row} has no label (column '{column}').",
-    "error.csv_missing_value": "Row {row} has a missing value in column '{column}'. Fill or drop such rows first.",
-    "error.csv_not_numeric": "Column '{column}' is not numeric (row {row} has {value}). Feature columns must hold "
-                             "numbers.",
-    "error.csv_infinite": "The CSV file holds infinite values.",
-    "error.csv_one_class": "The label column '{column}' has a single class; a classifier needs at least two.",
-    "error.csv_too_many_classes": "The label column '{column}' has {count} classes; at most {max} are allowed. Is "
-                                  "it really the label?",
-    "error.csv_rare_class": "Class '{cls}' has a single example; each class needs at least two (one to train on, "
-                            "one to validate).",
-
     # --- Augment ---------------------------------------------------------------------------
     "tab.augment": "Augment",
     "augment.intro": "Data augmentation makes new training images from old ones: turned, cropped, recoloured, "
@@ -268,37 +210,13 @@ EN = {
     "param.std": "Noise (std, levels)", "param.amount": "Amount", "param.clip_limit": "Clip limit",
     "param.tile_grid": "Tiles per side", "param.holes": "Holes", "param.size": "Hole size (share)",
     "param.fill": "Fill (grey level)",
-    "error.image_missing": "Upload an image first, or pick one of the sample photos.",
-    "error.image_too_big": "The file is {size} MB; the limit is {max} MB.",
-    "error.image_unreadable": "This is not an image file DL Lab can read: use JPEG, PNG, WebP or BMP.",
-    "error.image_format": "{format} images are not supported: use JPEG, PNG, WebP or BMP.",
-    "error.image_too_many_pixels": "The image is {width}×{height} ({mp} megapixels); the limit is {max} megapixels. "
-                                   "Downscale it first.",
-    "error.image_too_small": "The image is {width}×{height} pixels; each side must be at least {min}.",
-    "error.image_corrupt": "The image file is damaged: it could not be decoded.",
-    "error.recipe_json": "The recipe is not valid JSON: {detail} (line {line}, column {column}).",
-    "error.recipe_not_list": "A recipe is a JSON list of steps, like [{{\"op\": \"hflip\", \"p\": 0.5}}]; got {value}.",
-    "error.recipe_empty": "The recipe is empty: add at least one step.",
-    "error.recipe_too_many": "A recipe has at most {max} steps; this one has {count}.",
-    "error.recipe_too_long": "The recipe is too long ({count} characters; at most {max}).",
-    "error.recipe_step": "Step {step} must be an object like {{\"op\": \"hflip\", \"p\": 0.5, \"params\": {{}}}}, "
-                         "got {value}.",
-    "error.recipe_unknown_op": "Step {step}: unknown op {value}. Known ops: {ops}.",
-    "error.recipe_unknown_key": "Step {step} ({op}): unknown key {name}; a step has only \"op\", \"p\" and "
-                                "\"params\".",
-    "error.recipe_p": "Step {step} ({op}): \"p\" is the probability of applying the step, a number from 0 to 1; "
-                      "got {value}.",
-    "error.recipe_params": "Step {step} ({op}): \"params\" must be an object, got {value}.",
-    "error.recipe_unknown_param": "Step {step} ({op}): unknown parameter {param}. {op} takes: {names}.",
-    "error.recipe_range": "Step {step} ({op}): '{param}' must be a number or a pair [low, high] with {lo} ≤ low ≤ "
-                          "high ≤ {hi}, got {value}.",
-    "error.recipe_integer": "Step {step} ({op}): '{param}' takes whole numbers, got {value}.",
-    "error.recipe_choice": "Step {step} ({op}): '{param}' must be one of {options}, got {value}.",
-    "error.recipe_flag": "Step {step} ({op}): '{param}' must be true or false, got {value}.",
-    "error.box_format": "Box must be four numbers \"x, y, w, h\" in pixels, like 40, 30, 120, 80; got {value}.",
-    "error.box_outside": "Box {box} must have a positive width and height and lie inside the image "
-                         "({width}×{height}).",
 }
+
+_PREFETCH_ADVICE = (
+    "解决方法：在一台能上网的机器上运行一次 `python -m core.prefetch`（它会把 DL Lab 的模型下载到 Hugging Face 缓存 "
+    "~/.cache/huggingface；如有需要，把这个文件夹复制到这里），或者把 {env_var} 设为保存了该模型（用 save_pretrained "
+    "保存）的本地目录，然后重启 DL Lab。其他标签页不受影响，仍可使用。"
+)
 
 ZH = {
     # --- app ---------------------------------------------------------------------------
@@ -428,7 +346,8 @@ ZH = {
     "error.too_many_layers": "隐藏层大小：最多 {max} 层，收到 {count} 层。",
     "error.bad_layer_size": "隐藏层大小必须是 1 到 {max} 之间、用逗号分隔的整数（例如 '64, 64'）；'{value}' 不是。",
     "error.transformer_width": "隐藏层大小：Transformer 的宽度（{width}）必须是注意力头数 {heads} 的倍数，例如 32 或 64。",
-    "error.needs_images": "这个模型读取的是图像：请选择手写数字数据集，或者对这份数据使用 MLP。",
+    "error.needs_images": "{model} 读取的是图像：请选择手写数字数据集，或者对这份数据使用 MLP。",
+    "error.optimizer_unknown": "未知的优化器 '{value}'。",
     "error.too_many_steps": "这次训练需要 {steps} 个优化步（轮数 × 每轮批次数）；上限是 {max}。请增大批大小或减少轮数。",
     "error.batch_too_big": "批大小（{batch}）超过了训练集的行数（{rows} 行）。请最多选择 {rows}。",
     "error.diverged": "训练在第 {epoch} 轮发散：损失变成了无穷大或 NaN。对 {optimizer} 来说学习率 {lr} 太大了；"
@@ -436,11 +355,11 @@ ZH = {
     "error.diverged_scratch": "训练在第 {epoch} 轮发散：损失变成了无穷大或 NaN。学习率 {lr} 太大了；试试小十倍的值。",
     "error.runs_not_list": "训练记录必须是记录编号的列表，收到的是 {value}。",
     "error.runs_too_many": "最多选择 {max} 条记录。",
-    "error.run_id_bad": "这不是一个训练记录编号。",
+    "error.run_id_bad": "{value} 不是一个训练记录编号。",
     "error.run_missing": "本会话的历史中没有 #{id} 号记录。",
     "error.runs_too_few": "请至少选择 {min} 条不同的记录。",
     "error.rates_empty": "学习率列表：请至少给出一个，例如 '0.001, 0.01, 0.1'。",
-    "error.sweep_too_many": "一次搜索 {count} 组太多了；上限是 {max}。",
+    "error.sweep_too_many": "一次搜索 {count} 组（{optimizers} 个优化器 × {rates} 个学习率）太多了；上限是 {max}。",
     "error.sweep_too_long": "这次搜索总共需要 {steps} 个优化步；上限是 {max}。请减少组数、轮数或增大批大小。",
     "error.fuse_datasets": "只有在相同数据上训练的模型才能融合；这些记录分别训练于：{datasets}",
     "error.no_runs": "本会话还没有任何训练记录。",
@@ -460,7 +379,7 @@ ZH = {
     "error.csv_missing_value": "第 {row} 行在列 '{column}' 中有缺失值。请先填补或删除这些行。",
     "error.csv_not_numeric": "列 '{column}' 不是数值（第 {row} 行是 {value}）。特征列必须是数字。",
     "error.csv_infinite": "CSV 文件中含有无穷大的值。",
-    "error.csv_one_class": "标签列 '{column}' 只有一个类别；分类器至少需要两个。",
+    "error.csv_one_class": "标签列 '{column}' 只有一个类别（{cls}）；分类器至少需要两个。",
     "error.csv_too_many_classes": "标签列 '{column}' 有 {count} 个类别；最多允许 {max} 个。它真的是标签列吗？",
     "error.csv_rare_class": "类别 '{cls}' 只有一个样本；每个类别至少需要两个（一个用于训练，一个用于验证）。",
 
@@ -540,6 +459,7 @@ ZH = {
     "error.image_unreadable": "这不是 DL Lab 能读取的图片文件：请使用 JPEG、PNG、WebP 或 BMP。",
     "error.image_format": "不支持 {format} 格式的图片：请使用 JPEG、PNG、WebP 或 BMP。",
     "error.image_too_many_pixels": "图片为 {width}×{height}（{mp} 百万像素）；上限是 {max} 百万像素。请先缩小图片。",
+    "error.image_far_too_many_pixels": "图片超过 {max} 百万像素；请先缩小图片。",
     "error.image_too_small": "图片为 {width}×{height} 像素；每条边至少需要 {min} 像素。",
     "error.image_corrupt": "图片文件已损坏：无法解码。",
     "error.recipe_json": "配方不是有效的 JSON：{detail}（第 {line} 行，第 {column} 列）。",
@@ -560,6 +480,23 @@ ZH = {
     "error.recipe_flag": "第 {step} 步（{op}）：'{param}' 必须是 true 或 false，收到的是 {value}。",
     "error.box_format": "标注框必须是四个数 \"x, y, w, h\"（单位为像素），例如 40, 30, 120, 80；收到的是 {value}。",
     "error.box_outside": "标注框 {box} 的宽和高必须为正，并且位于图片（{width}×{height}）之内。",
+
+    # --- device and pretrained models -----------------------------------------------------------
+    "error.device_no_cuda": "DLLAB_DEVICE 设为 '{value}'，但这里没有可用的 CUDA 设备。请取消设置 DLLAB_DEVICE，或把它设为 'cpu'。",
+    "error.device_unknown": "DLLAB_DEVICE 必须是 'auto'、'cpu' 或 'cuda[:N]'，不能是 '{value}'。",
+    "error.model_kind_unknown": "未知的模型类型 {kind}；应为 {kinds} 之一。",
+    "error.model_dir_empty": "目录 '{name}' 中没有模型：需要 config.json 和 save_pretrained() 写出的权重。请让 {env_var} "
+                             "指向这样的目录。",
+    "error.model_no_dir": "目录 '{name}' 不存在。请检查 {env_var}。",
+    "error.model_not_cached_offline": "{label} 模型 '{name}' 无法加载：它不在本地缓存中，并且设置了 HF_HUB_OFFLINE。"
+                                      + _PREFETCH_ADVICE,
+    "error.model_not_cached_unreachable": "{label} 模型 '{name}' 无法加载：它不在本地缓存中，并且无法连接 Hugging Face "
+                                          "Hub。" + _PREFETCH_ADVICE,
+    "error.model_download_failed": "{label} 模型 '{name}' 无法加载：下载失败（{detail}）。" + _PREFETCH_ADVICE,
+    "error.model_wrong_kind": "'{name}' 中没有 DL Lab 能使用的 {label} 模型（{detail}）。请检查 {env_var}。",
 }
+
+# English error messages come from core (one source); the Chinese above translate them.
+EN.update({f"error.{key}": text for key, text in MESSAGES.items()})
 
 STRINGS = {"en": EN, "zh": ZH}

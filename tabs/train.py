@@ -265,7 +265,7 @@ def history_csv(history=None, lang="en"):
     from core.export import write_text_file
 
     if history is None or not history.labels():
-        raise DLLabError("There are no runs in this session yet.", key="no_runs")
+        raise DLLabError("no_runs")
     return str(write_text_file(history.to_csv(), "dllab-history.csv"))
 
 

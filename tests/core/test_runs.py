@@ -73,7 +73,7 @@ def test_fusion_refuses_a_single_run_and_runs_on_different_data():
     h = RunHistory()
     h.add(finished(dataset="moons"))
     h.add(finished(dataset="circles"))
-    with pytest.raises(InvalidInput, match="at least two"):
+    with pytest.raises(InvalidInput, match="Choose at least 2 different runs"):
         fuse(h.get([1]))
     with pytest.raises(InvalidInput, match="same data"):
         fuse(h.get([1, 2]))

@@ -1,0 +1,156 @@
+"""The English text of every error core raises: one template per key.
+
+An error is raised by key (``InvalidInput("Epochs", "out_of_range", ...)``) and its
+message is ``MESSAGES[key].format(**params)``. The Chinese of each template lives in
+``tabs/strings/errors.py`` with the same placeholders (a test checks both ways).
+
+To add an error: put its key and English template here, its Chinese there, and raise
+it by key. A key or parameter this table cannot render is DL Lab's bug, not the
+user's: it warns with ``MessageWarning`` (an error in the test suite, see pytest.ini)
+and the user still gets the key and its values rather than a crash.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+# The way out when a pretrained model is missing: said the same in every model message.
+_PREFETCH_ADVICE = (
+    "To fix it, either run `python -m core.prefetch` once on a machine with internet access (it downloads "
+    "DL Lab's models into the Hugging Face cache, ~/.cache/huggingface; copy that folder here if needed), or "
+    "set {env_var} to a local directory that holds the model (saved with save_pretrained) and restart DL Lab. "
+    "The other tabs keep working."
+)
+
+MESSAGES: dict[str, str] = {
+    # --- any control (core/validate.py); {label} is the control's name ------------------------
+    "required": "{label} is required: give a number between {lo} and {hi}.",
+    "not_number": "{label} must be a number, got {value}.",
+    "not_finite": "{label} must be a finite number, got {value}.",
+    "out_of_range": "{label} must be between {lo} and {hi}, got {value}.",
+    "not_integer": "{label} must be a whole number, got {value}.",
+    "choice": "{label} must be one of {options}, got {value}.",
+    "not_list": "{label} must be a list of choices, got {value}.",
+    "empty": "{label}: choose at least one.",
+    "too_many": "{label}: at most {max} at a time, got {count}.",
+    "not_text": "{label} must be text, got {value}.",
+    "too_long": "{label} is too long ({count} characters; at most {max}).",
+
+    # --- training ----------------------------------------------------------------------------
+    "too_many_layers": "Hidden layer sizes: at most {max} layers, got {count}.",
+    "bad_layer_size": "Hidden layer sizes must be whole numbers from 1 to {max} separated by commas "
+                      "(like '64, 64'); '{value}' is not.",
+    "transformer_width": "Hidden layer sizes: the Transformer's width ({width}) must be a multiple of its "
+                         "{heads} attention heads, like 32 or 64.",
+    "needs_images": "The {model} reads images: choose the digits dataset, or the MLP for this data.",
+    "optimizer_unknown": "Unknown optimizer '{value}'.",
+    "too_many_steps": "This run would take {steps} optimizer steps (epochs × batches per epoch); the limit "
+                      "is {max}. Use a larger batch size or fewer epochs.",
+    "batch_too_big": "Batch size ({batch}) is larger than the training set ({rows} rows). Choose at most {rows}.",
+    "diverged": "Training diverged at epoch {epoch}: the loss became infinite or NaN. A learning rate of "
+                "{lr} is too large for {optimizer} here; try one ten times smaller. The curves up to the "
+                "last good epoch are kept.",
+    "diverged_scratch": "Training diverged at epoch {epoch}: the loss became infinite or NaN. A learning "
+                        "rate of {lr} is too large here; try one ten times smaller.",
+
+    # --- history, sweeps, fusion, export -----------------------------------------------------
+    "runs_not_list": "Runs must be a list of run ids, got {value}.",
+    "runs_too_many": "Choose at most {max} runs.",
+    "run_id_bad": "{value} is not a run id.",
+    "run_missing": "There is no run #{id} in this session's history.",
+    "runs_too_few": "Choose at least {min} different runs.",
+    "rates_empty": "Learning rates: give at least one, like '0.001, 0.01, 0.1'.",
+    "sweep_too_many": "A sweep of {count} runs ({optimizers} optimizers × {rates} learning rates) is too many; "
+                      "the limit is {max}.",
+    "sweep_too_long": "This sweep would take {steps} optimizer steps in all; the limit is {max}. Use fewer "
+                      "runs, fewer epochs or a larger batch size.",
+    "fuse_datasets": "Only runs on the same data can be fused; these were trained on: {datasets}",
+    "no_runs": "There are no runs in this session yet.",
+    "nothing_to_export": "Train a model first: there is no trained model in this session to export.",
+
+    # --- your own CSV ------------------------------------------------------------------------
+    "csv_missing": "Upload a CSV file first.",
+    "csv_too_big": "The CSV file is {size} MB; the limit is {max} MB.",
+    "csv_not_text": "This file is not a text CSV (it is not UTF-8 text).",
+    "csv_empty": "The CSV file needs a header row and data rows.",
+    "csv_header": "Every column needs a name in the header row, and names must differ.",
+    "csv_too_many_rows": "The CSV file has {rows} rows; the limit is {max}.",
+    "csv_too_many_columns": "The CSV file has {count} feature columns; the limit is {max}.",
+    "csv_ragged": "Row {row} has {count} values but the header has {columns} columns.",
+    "csv_no_label": "Choose the label column from the file's columns; '{column}' is not one of them.",
+    "csv_no_features": "The CSV file needs at least one feature column besides the label.",
+    "csv_too_few_rows": "The CSV file has {rows} data rows; at least {min} are needed to train and validate.",
+    "csv_missing_label": "Row {row} has no label (column '{column}').",
+    "csv_missing_value": "Row {row} has a missing value in column '{column}'. Fill or drop such rows first.",
+    "csv_not_numeric": "Column '{column}' is not numeric (row {row} has {value}). Feature columns must hold "
+                       "numbers.",
+    "csv_infinite": "The CSV file holds infinite values.",
+    "csv_one_class": "The label column '{column}' has a single class ({cls}); a classifier needs at least two.",
+    "csv_too_many_classes": "The label column '{column}' has {count} classes; at most {max} are allowed. Is it "
+                            "really the label?",
+    "csv_rare_class": "Class '{cls}' has a single example; each class needs at least two (one to train on, "
+                      "one to validate).",
+
+    # --- images ------------------------------------------------------------------------------
+    "image_missing": "Upload an image first, or pick one of the sample photos.",
+    "image_too_big": "The file is {size} MB; the limit is {max} MB.",
+    "image_unreadable": "This is not an image file DL Lab can read: use JPEG, PNG, WebP or BMP.",
+    "image_format": "{format} images are not supported: use JPEG, PNG, WebP or BMP.",
+    "image_too_many_pixels": "The image is {width}×{height} ({mp} megapixels); the limit is {max} megapixels. "
+                             "Downscale it first.",
+    "image_far_too_many_pixels": "The image has more than {max} megapixels; downscale it first.",
+    "image_too_small": "The image is {width}×{height} pixels; each side must be at least {min}.",
+    "image_corrupt": "The image file is damaged: it could not be decoded.",
+
+    # --- augmentation recipes and boxes ------------------------------------------------------
+    "recipe_json": "The recipe is not valid JSON: {detail} (line {line}, column {column}).",
+    "recipe_not_list": "A recipe is a JSON list of steps, like [{{\"op\": \"hflip\", \"p\": 0.5}}]; got {value}.",
+    "recipe_empty": "The recipe is empty: add at least one step.",
+    "recipe_too_many": "A recipe has at most {max} steps; this one has {count}.",
+    "recipe_too_long": "The recipe is too long ({count} characters; at most {max}).",
+    "recipe_step": "Step {step} must be an object like {{\"op\": \"hflip\", \"p\": 0.5, \"params\": {{}}}}, "
+                   "got {value}.",
+    "recipe_unknown_op": "Step {step}: unknown op {value}. Known ops: {ops}.",
+    "recipe_unknown_key": "Step {step} ({op}): unknown key {name}; a step has only \"op\", \"p\" and \"params\".",
+    "recipe_p": "Step {step} ({op}): \"p\" is the probability of applying the step, a number from 0 to 1; "
+                "got {value}.",
+    "recipe_params": "Step {step} ({op}): \"params\" must be an object, got {value}.",
+    "recipe_unknown_param": "Step {step} ({op}): unknown parameter {param}. {op} takes: {names}.",
+    "recipe_range": "Step {step} ({op}): '{param}' must be a number or a pair [low, high] with {lo} ≤ low ≤ "
+                    "high ≤ {hi}, got {value}.",
+    "recipe_integer": "Step {step} ({op}): '{param}' takes whole numbers, got {value}.",
+    "recipe_choice": "Step {step} ({op}): '{param}' must be one of {options}, got {value}.",
+    "recipe_flag": "Step {step} ({op}): '{param}' must be true or false, got {value}.",
+    "box_format": "Box must be four numbers \"x, y, w, h\" in pixels, like 40, 30, 120, 80; got {value}.",
+    "box_outside": "Box {box} must have a positive width and height and lie inside the image ({width}×{height}).",
+
+    # --- device and pretrained models ---------------------------------------------------------
+    "device_no_cuda": "DLLAB_DEVICE is '{value}' but no CUDA device is available here. Unset DLLAB_DEVICE or "
+                      "set it to 'cpu'.",
+    "device_unknown": "DLLAB_DEVICE must be 'auto', 'cpu' or 'cuda[:N]', not '{value}'.",
+    "model_kind_unknown": "Unknown model kind {kind}; expected one of {kinds}.",
+    "model_dir_empty": "The directory '{name}' holds no model: expected config.json and the weights written by "
+                       "save_pretrained(). Point {env_var} at such a directory.",
+    "model_no_dir": "There is no directory '{name}'. Check {env_var}.",
+    "model_not_cached_offline": "The {label} model '{name}' cannot be loaded: it is not in the local cache and "
+                                "HF_HUB_OFFLINE is set. " + _PREFETCH_ADVICE,
+    "model_not_cached_unreachable": "The {label} model '{name}' cannot be loaded: it is not in the local cache "
+                                    "and the Hugging Face Hub cannot be reached. " + _PREFETCH_ADVICE,
+    "model_download_failed": "The {label} model '{name}' cannot be loaded: the download failed ({detail}). "
+                             + _PREFETCH_ADVICE,
+    "model_wrong_kind": "'{name}' does not hold a {label} model that DL Lab can use ({detail}). Check {env_var}.",
+}
+
+
+class MessageWarning(UserWarning):
+    """An error was raised with a key or parameters that MESSAGES cannot render."""
+
+
+def render(key: str, params: dict) -> str:
+    """The English message for ``key`` with ``params`` filled in."""
+    try:
+        return MESSAGES[key].format(**params)
+    except (KeyError, IndexError, ValueError) as exc:
+        warnings.warn(f"error key {key!r} with parameters {sorted(params)} cannot be rendered: {exc!r}",
+                      MessageWarning, stacklevel=3)
+        return " ".join([key, *(f"{name}={value}" for name, value in params.items())])
