@@ -1,8 +1,9 @@
 """English and 简体中文 for every label, help text, status line and error message.
 
-One table (``tabs/strings.py``); ``tr(lang, key, **params)`` reads it. Core errors carry
-a key and parameters; ``error_text`` renders them in the session's language, and
-falls back to core's English message for anything the table does not know.
+One table per language (``tabs/strings/``, a module per tab); ``tr(lang, key, **params)``
+reads it. Core errors carry a key and parameters; ``error_text`` renders them in the
+session's language, and falls back to core's English message for anything the table
+does not know.
 
 Each tab registers its translatable components in a ``Texts`` object and app.py
 relabels them all when the language switch changes; the first language comes from

@@ -113,3 +113,11 @@ def test_every_augment_op_parameter_border_and_note_has_words():
         assert f"border.{mode}" in EN
     for note in NOTES:
         assert f"augment.note.{note}" in EN
+
+
+def test_a_key_defined_by_two_string_modules_is_refused(monkeypatch):
+    import tabs.strings
+
+    monkeypatch.setattr(tabs.strings, "MODULES", ("app", "train", "app"))
+    with pytest.raises(ImportError, match=r"tabs/strings/app.py defines EN keys another module has: \['acc.record'"):
+        tabs.strings._merged("EN")

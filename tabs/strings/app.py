@@ -1,0 +1,26 @@
+"""The page shell and the words every tab shares: header, language switch, tab names,
+the unexpected-error message, the seed and the Record panel."""
+
+EN = {
+    "app.header": "# DL Lab\nHands-on deep learning from first principles: change a setting, press a button, "
+                  "watch what happens.",
+    "app.language": "Language / 语言",
+    "tab.train": "Train",
+    "error.unexpected": "Something unexpected went wrong ({kind}). DL Lab is still running: try again, or "
+                        "change the settings. If it happens again, tell the instructor.",
+    "tab.augment": "Augment",
+    "field.seed": "Seed",
+    "help.seed": "Same seed, same curves.",
+    "acc.record": "Record (what the API returns)",
+}
+
+ZH = {
+    "app.header": "# DL Lab 深度学习实验室\n从第一性原理动手学深度学习：改一个设置，按一个按钮，看看会发生什么。",
+    "app.language": "Language / 语言",
+    "tab.train": "训练",
+    "error.unexpected": "出现了意外错误（{kind}）。DL Lab 仍在运行：请重试或修改设置；如果再次出现，请告诉讲师。",
+    "tab.augment": "数据增强",
+    "field.seed": "随机种子",
+    "help.seed": "相同的种子，相同的曲线。",
+    "acc.record": "记录（API 返回的内容）",
+}

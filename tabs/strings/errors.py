@@ -1,0 +1,108 @@
+"""Core's error messages: the English is core/messages.py (copied in, never rewritten here),
+the Chinese is below, one entry per key with the same placeholders."""
+
+from core.messages import MESSAGES
+
+EN = {f"error.{key}": text for key, text in MESSAGES.items()}
+
+_PREFETCH_ADVICE = (
+    "解决方法：在一台能上网的机器上运行一次 `python -m core.prefetch`（它会把 DL Lab 的模型下载到 Hugging Face 缓存 "
+    "~/.cache/huggingface；如有需要，把这个文件夹复制到这里），或者把 {env_var} 设为保存了该模型（用 save_pretrained "
+    "保存）的本地目录，然后重启 DL Lab。其他标签页不受影响，仍可使用。"
+)
+
+ZH = {
+    # --- any control, training, history, CSV ----------------------------------------------------
+    "error.required": "{label}为必填项：请输入 {lo} 到 {hi} 之间的数字。",
+    "error.not_number": "{label}必须是数字，收到的是 {value}。",
+    "error.not_finite": "{label}必须是有限的数字，收到的是 {value}。",
+    "error.out_of_range": "{label}必须在 {lo} 到 {hi} 之间，收到的是 {value}。",
+    "error.not_integer": "{label}必须是整数，收到的是 {value}。",
+    "error.choice": "{label}必须是 {options} 之一，收到的是 {value}。",
+    "error.not_list": "{label}必须是一个选项列表，收到的是 {value}。",
+    "error.empty": "{label}：请至少选择一项。",
+    "error.too_many": "{label}：一次最多 {max} 项，收到 {count} 项。",
+    "error.not_text": "{label}必须是文本，收到的是 {value}。",
+    "error.too_long": "{label}太长了（{count} 个字符；最多 {max} 个）。",
+    "error.too_many_layers": "隐藏层大小：最多 {max} 层，收到 {count} 层。",
+    "error.bad_layer_size": "隐藏层大小必须是 1 到 {max} 之间、用逗号分隔的整数（例如 '64, 64'）；'{value}' 不是。",
+    "error.transformer_width": "隐藏层大小：Transformer 的宽度（{width}）必须是注意力头数 {heads} 的倍数，例如 32 或 64。",
+    "error.needs_images": "{model} 读取的是图像：请选择手写数字数据集，或者对这份数据使用 MLP。",
+    "error.optimizer_unknown": "未知的优化器 '{value}'。",
+    "error.too_many_steps": "这次训练需要 {steps} 个优化步（轮数 × 每轮批次数）；上限是 {max}。请增大批大小或减少轮数。",
+    "error.batch_too_big": "批大小（{batch}）超过了训练集的行数（{rows} 行）。请最多选择 {rows}。",
+    "error.diverged": "训练在第 {epoch} 轮发散：损失变成了无穷大或 NaN。对 {optimizer} 来说学习率 {lr} 太大了；"
+                      "试试小十倍的值。发散前各轮的曲线已保留。",
+    "error.diverged_scratch": "训练在第 {epoch} 轮发散：损失变成了无穷大或 NaN。学习率 {lr} 太大了；试试小十倍的值。",
+    "error.runs_not_list": "训练记录必须是记录编号的列表，收到的是 {value}。",
+    "error.runs_too_many": "最多选择 {max} 条记录。",
+    "error.run_id_bad": "{value} 不是一个训练记录编号。",
+    "error.run_missing": "本会话的历史中没有 #{id} 号记录。",
+    "error.runs_too_few": "请至少选择 {min} 条不同的记录。",
+    "error.rates_empty": "学习率列表：请至少给出一个，例如 '0.001, 0.01, 0.1'。",
+    "error.sweep_too_many": "一次搜索 {count} 组（{optimizers} 个优化器 × {rates} 个学习率）太多了；上限是 {max}。",
+    "error.sweep_too_long": "这次搜索总共需要 {steps} 个优化步；上限是 {max}。请减少组数、轮数或增大批大小。",
+    "error.fuse_datasets": "只有在相同数据上训练的模型才能融合；这些记录分别训练于：{datasets}",
+    "error.no_runs": "本会话还没有任何训练记录。",
+    "error.nothing_to_export": "请先训练一个模型：本会话中还没有可导出的模型。",
+    "error.csv_missing": "请先上传一个 CSV 文件。",
+    "error.csv_too_big": "CSV 文件大小为 {size} MB；上限是 {max} MB。",
+    "error.csv_not_text": "这个文件不是文本 CSV（不是 UTF-8 文本）。",
+    "error.csv_empty": "CSV 文件需要一行表头和若干数据行。",
+    "error.csv_header": "表头中的每一列都需要名字，并且名字不能重复。",
+    "error.csv_too_many_rows": "CSV 文件有 {rows} 行；上限是 {max} 行。",
+    "error.csv_too_many_columns": "CSV 文件有 {count} 个特征列；上限是 {max} 列。",
+    "error.csv_ragged": "第 {row} 行有 {count} 个值，但表头有 {columns} 列。",
+    "error.csv_no_label": "请从文件的列中选择标签列；'{column}' 不是其中之一。",
+    "error.csv_no_features": "除了标签列，CSV 文件至少还需要一个特征列。",
+    "error.csv_too_few_rows": "CSV 文件只有 {rows} 行数据；训练和验证至少需要 {min} 行。",
+    "error.csv_missing_label": "第 {row} 行没有标签（列 '{column}'）。",
+    "error.csv_missing_value": "第 {row} 行在列 '{column}' 中有缺失值。请先填补或删除这些行。",
+    "error.csv_not_numeric": "列 '{column}' 不是数值（第 {row} 行是 {value}）。特征列必须是数字。",
+    "error.csv_infinite": "CSV 文件中含有无穷大的值。",
+    "error.csv_one_class": "标签列 '{column}' 只有一个类别（{cls}）；分类器至少需要两个。",
+    "error.csv_too_many_classes": "标签列 '{column}' 有 {count} 个类别；最多允许 {max} 个。它真的是标签列吗？",
+    "error.csv_rare_class": "类别 '{cls}' 只有一个样本；每个类别至少需要两个（一个用于训练，一个用于验证）。",
+
+    # --- images, recipes and boxes ------------------------------------------------------------
+    "error.image_missing": "请先上传一张图片，或选择一张示例照片。",
+    "error.image_too_big": "文件大小为 {size} MB；上限是 {max} MB。",
+    "error.image_unreadable": "这不是 DL Lab 能读取的图片文件：请使用 JPEG、PNG、WebP 或 BMP。",
+    "error.image_format": "不支持 {format} 格式的图片：请使用 JPEG、PNG、WebP 或 BMP。",
+    "error.image_too_many_pixels": "图片为 {width}×{height}（{mp} 百万像素）；上限是 {max} 百万像素。请先缩小图片。",
+    "error.image_far_too_many_pixels": "图片超过 {max} 百万像素；请先缩小图片。",
+    "error.image_too_small": "图片为 {width}×{height} 像素；每条边至少需要 {min} 像素。",
+    "error.image_corrupt": "图片文件已损坏：无法解码。",
+    "error.recipe_json": "配方不是有效的 JSON：{detail}（第 {line} 行，第 {column} 列）。",
+    "error.recipe_not_list": "配方是由步骤组成的 JSON 列表，例如 [{{\"op\": \"hflip\", \"p\": 0.5}}]；收到的是 {value}。",
+    "error.recipe_empty": "配方是空的：请至少添加一个步骤。",
+    "error.recipe_too_many": "一个配方最多 {max} 步；这个配方有 {count} 步。",
+    "error.recipe_too_long": "配方太长了（{count} 个字符；最多 {max} 个）。",
+    "error.recipe_step": "第 {step} 步必须是一个对象，例如 {{\"op\": \"hflip\", \"p\": 0.5, \"params\": {{}}}}，收到的是 {value}。",
+    "error.recipe_unknown_op": "第 {step} 步：未知操作 {value}。已知操作：{ops}。",
+    "error.recipe_unknown_key": "第 {step} 步（{op}）：未知的键 {name}；每一步只有 \"op\"、\"p\" 和 \"params\"。",
+    "error.recipe_p": "第 {step} 步（{op}）：\"p\" 是这一步生效的概率，必须是 0 到 1 之间的数；收到的是 {value}。",
+    "error.recipe_params": "第 {step} 步（{op}）：\"params\" 必须是一个对象，收到的是 {value}。",
+    "error.recipe_unknown_param": "第 {step} 步（{op}）：未知参数 {param}。{op} 的参数有：{names}。",
+    "error.recipe_range": "第 {step} 步（{op}）：'{param}' 必须是一个数，或满足 {lo} ≤ 下限 ≤ 上限 ≤ {hi} 的 [下限, 上限]，"
+                          "收到的是 {value}。",
+    "error.recipe_integer": "第 {step} 步（{op}）：'{param}' 只接受整数，收到的是 {value}。",
+    "error.recipe_choice": "第 {step} 步（{op}）：'{param}' 必须是 {options} 之一，收到的是 {value}。",
+    "error.recipe_flag": "第 {step} 步（{op}）：'{param}' 必须是 true 或 false，收到的是 {value}。",
+    "error.box_format": "标注框必须是四个数 \"x, y, w, h\"（单位为像素），例如 40, 30, 120, 80；收到的是 {value}。",
+    "error.box_outside": "标注框 {box} 的宽和高必须为正，并且位于图片（{width}×{height}）之内。",
+
+    # --- device and pretrained models -----------------------------------------------------------
+    "error.device_no_cuda": "DLLAB_DEVICE 设为 '{value}'，但这里没有可用的 CUDA 设备。请取消设置 DLLAB_DEVICE，或把它设为 'cpu'。",
+    "error.device_unknown": "DLLAB_DEVICE 必须是 'auto'、'cpu' 或 'cuda[:N]'，不能是 '{value}'。",
+    "error.model_kind_unknown": "未知的模型类型 {kind}；应为 {kinds} 之一。",
+    "error.model_dir_empty": "目录 '{name}' 中没有模型：需要 config.json 和 save_pretrained() 写出的权重。请让 {env_var} "
+                             "指向这样的目录。",
+    "error.model_no_dir": "目录 '{name}' 不存在。请检查 {env_var}。",
+    "error.model_not_cached_offline": "{label} 模型 '{name}' 无法加载：它不在本地缓存中，并且设置了 HF_HUB_OFFLINE。"
+                                      + _PREFETCH_ADVICE,
+    "error.model_not_cached_unreachable": "{label} 模型 '{name}' 无法加载：它不在本地缓存中，并且无法连接 Hugging Face "
+                                          "Hub。" + _PREFETCH_ADVICE,
+    "error.model_download_failed": "{label} 模型 '{name}' 无法加载：下载失败（{detail}）。" + _PREFETCH_ADVICE,
+    "error.model_wrong_kind": "'{name}' 中没有 DL Lab 能使用的 {label} 模型（{detail}）。请检查 {env_var}。",
+}
