@@ -7,7 +7,7 @@ import threading
 
 import gradio as gr
 
-from tabs import augment, common, i18n, train
+from tabs import augment, common, i18n, train, uploads
 
 TITLE = "DL Lab"
 
@@ -61,7 +61,7 @@ def launch_options() -> dict:
     from starlette.middleware import Middleware
 
     return {"theme": common.THEME, "css": common.CSS, "max_file_size": common.MAX_UPLOAD_BYTES,
-            "app_kwargs": {"middleware": [Middleware(common.DecodeUploadsAhead)]}}
+            "app_kwargs": {"middleware": [Middleware(uploads.DecodeUploadsAhead)]}}
 
 
 if __name__ == "__main__":

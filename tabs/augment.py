@@ -8,8 +8,9 @@ import gradio as gr
 
 from core import config
 from core.errors import DLLabError
-from tabs.common import (CheckedDropdown, CheckedImage, error_boundary, number_input, slider_input, table)
+from tabs.common import error_boundary, record_accordion, tab_with_intro, table
 from tabs.i18n import Texts, tr
+from tabs.widgets import CheckedDropdown, CheckedImage, number_input, slider_input
 
 SLOTS = 3  # the most range parameters any op has
 OP_CHOICES = [(f"op.{op}", op) for op in config.AUGMENT_OPS]
@@ -189,9 +190,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     def t(key):
         return tr("en", key)
 
-    with gr.Tab(t("tab.augment"), id="augment") as tab:
-        tx.add(tab, label="tab.augment")
-        tx.add(gr.Markdown(t("augment.intro")), value="augment.intro")
+    with tab_with_intro(tx, "augment"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 image = tx.add(CheckedImage(label=t("field.image"), type="filepath",
@@ -270,9 +269,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                                    elem_classes="dl-code", elem_id="augment-code")
                     code_file = tx.add(gr.DownloadButton(t("btn.download_code"), size="sm"),
                                        label="btn.download_code")
-                with gr.Accordion(t("acc.record"), open=False, elem_id="augment-record-panel") as acc:
-                    tx.add(acc, label="acc.record")
-                    record = gr.JSON(elem_id="augment-record")
+                record = record_accordion(tx, elem_id="augment-record", panel_id="augment-record-panel")
 
     corner = gr.State(None)
     inputs = [image, recipe, n_samples, seed, box, lang]

@@ -1,4 +1,9 @@
-"""What every tab shares: the error boundary, per-session stop signals, theme and CSS."""
+"""What every tab shares: the error boundary, per-session stop signals, throttling, tables,
+theme and CSS, and the pieces every tab's layout repeats (a tab with its intro, the Record panel).
+
+The components that leave checking to core are in tabs/widgets.py; the upload middleware
+is in tabs/uploads.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import inspect
 import logging
 import threading
 from collections import defaultdict
+from contextlib import contextmanager
 
 import gradio as gr
 
@@ -16,58 +22,6 @@ log = logging.getLogger("dllab")
 
 # Gradio refuses bigger uploads before they reach a handler; core's own limits are lower.
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
-UPLOAD_ROUTE = "/gradio_api/upload"
-
-
-class DecodeUploadsAhead:
-    """ASGI middleware: once Gradio has stored an upload, start decoding it if it is an image.
-
-    A page or API client uploads a file first and sends the event that uses it in a second
-    request; the decode runs in that gap, and the event finds the image ready (or waits for
-    the decode under way instead of starting its own). Only paths from Gradio's own reply to
-    a successful upload are read, at most four per upload.
-    """
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith(UPLOAD_ROUTE):
-            await self.app(scope, receive, send)
-            return
-        reply = {"status": 0, "body": bytearray()}
-
-        async def keep_reply(message):
-            if message["type"] == "http.response.start":
-                reply["status"] = message["status"]
-            elif message["type"] == "http.response.body" and len(reply["body"]) < 64 * 1024:
-                reply["body"] += message.get("body", b"")
-            await send(message)
-
-        await self.app(scope, receive, keep_reply)     # returns once the files are in place
-        folder = getattr(scope.get("app"), "uploaded_file_dir", None)
-        if reply["status"] == 200 and folder:
-            try:
-                _decode_ahead(bytes(reply["body"]), folder)
-            except Exception:
-                log.exception("could not start decoding an upload ahead")   # the event decodes it
-
-
-def _decode_ahead(body: bytes, folder: str) -> None:
-    import json
-    from pathlib import Path
-
-    from core.images import decode_ahead
-
-    try:
-        paths = json.loads(body)
-    except ValueError:
-        return
-    if isinstance(paths, list):
-        folder = Path(folder).resolve()
-        for path in paths[:4]:
-            if isinstance(path, str) and Path(path).resolve().is_relative_to(folder):
-                decode_ahead(path)
 
 # System fonts only: a workshop room may have no internet, so nothing is fetched from a font CDN.
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="orange",
@@ -79,6 +33,7 @@ CSS = """
 .dl-code textarea, .dl-code .cm-content { font-size: 12px; }
 #language { max-width: 260px; }
 """
+
 
 def _to_gr_error(exc: Exception, lang: str) -> gr.Error:
     from tabs.i18n import error_text, tr
@@ -161,111 +116,6 @@ def session_key(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None else None) or "no-session"
 
 
-class CheckedNumber(gr.Number):
-    """A gr.Number whose value is checked by core, not by Gradio.
-
-    Gradio's own check fails on text and reports "Value 1e+308 is greater than
-    maximum value 300" without naming the control; passing the raw value on lets
-    core.validate answer every API value with a message that names it.
-    """
-
-    is_template = True  # render with the stock Number component
-
-    def preprocess(self, payload):
-        return payload
-
-
-class CheckedSlider(gr.Slider):
-    """A gr.Slider whose value is checked by core (see CheckedNumber)."""
-
-    is_template = True
-
-    def preprocess(self, payload):
-        return payload
-
-
-class CheckedRadio(gr.Radio):
-    """A gr.Radio whose choice is checked by core (see CheckedNumber)."""
-
-    is_template = True
-
-    def preprocess(self, payload):
-        return payload
-
-
-class CheckedDropdown(gr.Dropdown):
-    """A gr.Dropdown whose value is checked by core (its choices change at run time)."""
-
-    is_template = True
-
-    def preprocess(self, payload):
-        return payload
-
-
-class CheckedCheckboxGroup(gr.CheckboxGroup):
-    """A gr.CheckboxGroup whose values are checked by core (see CheckedNumber)."""
-
-    is_template = True
-
-    def preprocess(self, payload):
-        return payload
-
-
-def _lenient_image_data():
-    """Gradio's ImageData, except that a value which is not an uploaded file (text, a
-    number, a dict without Gradio's file marker) becomes an empty image instead of a
-    validation error that the page shows without explanation. Nothing unchecked gets
-    through: the empty image has no path, and core answers it with a clear message."""
-    from gradio.data_classes import ImageData
-    from pydantic import ValidationError, model_validator
-
-    class LenientImageData(ImageData):
-        @model_validator(mode="wrap")
-        @classmethod
-        def _not_a_file_is_empty(cls, value, handler):
-            try:
-                return handler(value)
-            except (ValidationError, ValueError, TypeError):
-                return cls.model_construct(path=None, url=None, orig_name=None)
-
-    return LenientImageData
-
-
-class CheckedImage(gr.Image):
-    """A gr.Image that hands core the uploaded file itself, undecoded.
-
-    Gradio's own preprocessing opens every upload with Pillow first, so a renamed
-    text file or a 12000×12000 PNG fails (or fills memory) before core can refuse
-    it with a clear message. Passing the path on lets core.images check the size
-    and pixel count before decoding.
-    """
-
-    is_template = True
-    data_model = _lenient_image_data()
-
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        url = getattr(payload, "url", None) or ""
-        if payload.path is None and not url:
-            return b""                              # not a file at all: core says so
-        if url.startswith("data:"):
-            import base64
-            import binascii
-
-            try:   # core checks the decoded size like a file's
-                return base64.b64decode(url.split(",", 1)[-1])
-            except (binascii.Error, ValueError):
-                return b""
-        # Only files that Gradio itself stored (uploads, webcam, examples) are read: an API
-        # caller may send {"path": "/any/file"}, and Gradio hands such a path on unchecked.
-        from gradio.utils import get_upload_folder, is_in_or_equal
-
-        if payload.path and is_in_or_equal(payload.path, get_upload_folder()):
-            return payload.path
-        return b""
-
-
 def table(rows: list[dict], columns: list[tuple[str, str]]) -> dict:
     """A gr.Dataframe value from row dicts: ``columns`` is [(field, heading), ...]."""
     return {"headers": [h for _, h in columns],
@@ -285,14 +135,21 @@ def throttled(records, interval: float):
         yield record, due
 
 
-def number_input(limit, **kwargs) -> CheckedNumber:
-    """A number box whose bounds, default and label come from a core.config.NumberLimit."""
-    kwargs.setdefault("label", limit.label)
-    return CheckedNumber(limit.default, minimum=limit.minimum, maximum=limit.maximum,
-                         precision=0 if limit.integer else None, **kwargs)
+@contextmanager
+def tab_with_intro(tx, name: str):
+    """A top-level tab: its name is the text ``tab.<name>``, its id ``name``, and it opens with
+    the text ``<name>.intro``; both are registered in ``tx`` for translation. Yields the tab."""
+    from tabs.i18n import tr
+
+    with tx.add(gr.Tab(tr("en", f"tab.{name}"), id=name), label=f"tab.{name}") as tab:
+        tx.add(gr.Markdown(tr("en", f"{name}.intro")), value=f"{name}.intro")
+        yield tab
 
 
-def slider_input(limit, step, **kwargs) -> CheckedSlider:
-    """A slider whose range, default and label come from a core.config.NumberLimit."""
-    kwargs.setdefault("label", limit.label)
-    return CheckedSlider(limit.minimum, limit.maximum, value=limit.default, step=step, **kwargs)
+def record_accordion(tx, elem_id: str | None = None, panel_id: str | None = None) -> gr.JSON:
+    """The closed "Record (what the API returns)" panel under a result; returns its JSON box.
+    ``elem_id`` is the box's, ``panel_id`` the panel's (for browser tests)."""
+    from tabs.i18n import tr
+
+    with tx.add(gr.Accordion(tr("en", "acc.record"), open=False, elem_id=panel_id), label="acc.record"):
+        return gr.JSON(elem_id=elem_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gradio as gr
 
 from core import config
-from tabs.common import (CheckedCheckboxGroup, CheckedDropdown, CheckedRadio, StopSignals, error_boundary,
-                         number_input, session_key, slider_input, table, throttled)
+from tabs.common import (StopSignals, error_boundary, record_accordion, session_key, tab_with_intro, table,
+                         throttled)
 from tabs.i18n import Texts, tr
+from tabs.widgets import CheckedCheckboxGroup, CheckedDropdown, CheckedRadio, number_input, slider_input
 
 _stops = StopSignals()
 
@@ -309,9 +310,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
     def t(key):
         return tr(en, key)
 
-    with gr.Tab(t("tab.train"), id="train") as tab:
-        tx.add(tab, label="tab.train")
-        tx.add(gr.Markdown(t("train.intro")), value="train.intro")
+    with tab_with_intro(tx, "train"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 with gr.Group():
@@ -400,9 +399,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                                                 value="btn.export")
                             export_file = tx.add(gr.File(label=t("field.export_file"), interactive=False, height=100,
                                                          elem_id="export-file"), label="field.export_file")
-                        with gr.Accordion(t("acc.record"), open=False, elem_id="train-record") as acc:
-                            tx.add(acc, label="acc.record")
-                            metrics = gr.JSON(elem_id="train-metrics")
+                        metrics = record_accordion(tx, elem_id="train-metrics", panel_id="train-record")
 
                     with gr.Tab(t("sub.sweep"), id="train-sweep") as sub:
                         tx.add(sub, label="sub.sweep")
@@ -423,9 +420,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                         sweep_status = gr.Markdown(elem_classes="dl-status", elem_id="sweep-status")
                         sweep_plot = tx.add(gr.Plot(label=t("plot.sweep"), elem_id="sweep-plot"), label="plot.sweep")
                         sweep_table = gr.Dataframe(interactive=False, elem_id="sweep-table")
-                        with gr.Accordion(t("acc.record"), open=False) as acc:
-                            tx.add(acc, label="acc.record")
-                            sweep_json = gr.JSON()
+                        sweep_json = record_accordion(tx)
 
                     with gr.Tab(t("sub.history"), id="train-history") as sub:
                         tx.add(sub, label="sub.history")
@@ -444,9 +439,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                                              label="field.history_file")
                         tx.add(gr.Markdown(t("help.fuse"), elem_classes="dl-help"), value="help.fuse")
                         fuse_table = gr.Dataframe(interactive=False, elem_id="fuse-table")
-                        with gr.Accordion(t("acc.record"), open=False) as acc:
-                            tx.add(acc, label="acc.record")
-                            fuse_json = gr.JSON()
+                        fuse_json = record_accordion(tx)
 
                     with gr.Tab(t("sub.scratch"), id="train-scratch") as sub:
                         tx.add(sub, label="sub.scratch")
@@ -468,9 +461,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                         scratch_status = gr.Markdown(elem_classes="dl-status", elem_id="scratch-status")
                         scratch_plot = tx.add(gr.Plot(label=t("plot.scratch"), elem_id="scratch-plot"),
                                               label="plot.scratch")
-                        with gr.Accordion(t("acc.record"), open=False) as acc:
-                            tx.add(acc, label="acc.record")
-                            scratch_json = gr.JSON()
+                        scratch_json = record_accordion(tx)
                         tx.add(gr.Markdown(t("scratch.code_intro")), value="scratch.code_intro")
                         gr.Code(update_step_source(), language="python", interactive=False, elem_classes="dl-code",
                                 elem_id="scratch-code")
