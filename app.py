@@ -21,10 +21,9 @@ def build_demo() -> gr.Blocks:
         history = gr.State(new_history)        # this browser session's finished runs
         texts = i18n.Texts()
         with gr.Row(equal_height=True):
-            header = gr.Markdown(i18n.tr("en", "app.header"))
+            texts.make(gr.Markdown, value_key="app.header")
             switch = gr.Radio(list(i18n.LANGUAGES), value=i18n.DEFAULT, label=i18n.tr("en", "app.language"),
                               elem_id="language", scale=0, min_width=200)
-        texts.add(header, value="app.header")
         with gr.Tabs():
             texts.extend(train.build(lang, history, switch))
             texts.extend(augment.build(lang, switch))

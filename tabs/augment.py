@@ -186,89 +186,69 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     from core.images import sample_photos
 
     tx = Texts()
-
-    def t(key):
-        return tr("en", key)
-
     with tab_with_intro(tx, "augment"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
-                image = tx.add(CheckedImage(label=t("field.image"), type="filepath",
-                                            sources=["upload", "webcam", "clipboard"], height=260,
-                                            elem_id="augment-image"), label="field.image")
+                image = tx.make(CheckedImage, label_key="field.image", type="filepath",
+                                sources=["upload", "webcam", "clipboard"], height=260, elem_id="augment-image")
                 photos = sample_photos()
                 if photos:
                     examples = gr.Examples([[p] for p in photos.values()], inputs=image,
-                                           label=t("augment.samples"))
+                                           label=tr("en", "augment.samples"))
                     tx.add(examples.dataset, label="augment.samples")
-                box = tx.add(gr.Textbox(label=t("field.box"), info=t("help.box"), placeholder="40, 30, 120, 80",
-                                        max_length=100, elem_id="augment-box"),
-                             label="field.box", info="help.box")
+                box = tx.make(gr.Textbox, label_key="field.box", info_key="help.box", placeholder="40, 30, 120, 80",
+                              max_length=100, elem_id="augment-box")
                 with gr.Row():
-                    n_samples = tx.add(slider_input(config.AUGMENT_SAMPLES, 1, label=t("field.variants"),
-                                                    elem_id="augment-n"), label="field.variants")
-                    seed = tx.add(number_input(config.SEED, label=t("field.seed"), elem_id="augment-seed"),
-                                  label="field.seed")
+                    n_samples = tx.make(slider_input, config.AUGMENT_SAMPLES, 1, label_key="field.variants",
+                                        elem_id="augment-n")
+                    seed = tx.make(number_input, config.SEED, label_key="field.seed", elem_id="augment-seed")
                 with gr.Group():
-                    op = tx.add(CheckedDropdown([(t(k), v) for k, v in OP_CHOICES], value="rotate",
-                                                label=t("field.operation"), elem_id="augment-op"),
-                                label="field.operation", choices=OP_CHOICES)
-                    about = gr.Markdown(t("about_op.rotate"), elem_classes="dl-help")
-                    p = tx.add(gr.Slider(0, 1, value=0.5, step=0.05, label=t("field.probability"),
-                                         info=t("help.probability"), elem_id="augment-p"),
-                               label="field.probability", info="help.probability")
+                    op = tx.make(CheckedDropdown, choice_keys=OP_CHOICES, value="rotate", label_key="field.operation",
+                                 elem_id="augment-op")
+                    about = gr.Markdown(tr("en", "about_op.rotate"), elem_classes="dl-help")
+                    p = tx.make(gr.Slider, 0, 1, value=0.5, step=0.05, label_key="field.probability",
+                                info_key="help.probability", elem_id="augment-p")
                     settings = _slot_settings("rotate", "en")
                     slots = []
                     for i in range(SLOTS):
                         with gr.Row():
                             slots += [gr.Slider(**settings[2 * i]), gr.Slider(**settings[2 * i + 1])]
                     with gr.Row():
-                        border = tx.add(gr.Dropdown([(t(k), v) for k, v in BORDER_CHOICES], value="constant",
-                                                    label=t("field.border")),
-                                        label="field.border", choices=BORDER_CHOICES)
-                        expand = tx.add(gr.Checkbox(False, label=t("field.expand"), info=t("help.expand")),
-                                        label="field.expand", info="help.expand")
+                        border = tx.make(gr.Dropdown, choice_keys=BORDER_CHOICES, value="constant",
+                                         label_key="field.border")
+                        expand = tx.make(gr.Checkbox, False, label_key="field.expand", info_key="help.expand")
                     with gr.Row():
-                        add_btn = tx.add(gr.Button(t("btn.add_step"), variant="secondary", elem_id="augment-add"),
-                                         value="btn.add_step")
-                        remove_btn = tx.add(gr.Button(t("btn.remove_step"), size="sm"), value="btn.remove_step")
-                        default_btn = tx.add(gr.Button(t("btn.default_recipe"), size="sm"),
-                                             value="btn.default_recipe")
-                recipe = tx.add(gr.Code(default_recipe_text(), language="json", interactive=True, lines=8,
-                                        wrap_lines=True, label=t("field.recipe"), elem_id="augment-recipe"),
-                                label="field.recipe")
-                tx.add(gr.Markdown(t("help.recipe"), elem_classes="dl-help"), value="help.recipe")
+                        add_btn = tx.make(gr.Button, value_key="btn.add_step", variant="secondary",
+                                          elem_id="augment-add")
+                        remove_btn = tx.make(gr.Button, value_key="btn.remove_step", size="sm")
+                        default_btn = tx.make(gr.Button, value_key="btn.default_recipe", size="sm")
+                recipe = tx.make(gr.Code, default_recipe_text(), language="json", interactive=True, lines=8,
+                                 wrap_lines=True, label_key="field.recipe", elem_id="augment-recipe")
+                tx.make(gr.Markdown, value_key="help.recipe", elem_classes="dl-help")
                 with gr.Row():
-                    upload = tx.add(gr.UploadButton(t("btn.load_recipe"), file_types=[".json"], size="sm"),
-                                    label="btn.load_recipe")
-                    recipe_file = tx.add(gr.DownloadButton(t("btn.download_recipe"), size="sm",
-                                                           elem_id="augment-recipe-download"),
-                                         label="btn.download_recipe")
+                    upload = tx.make(gr.UploadButton, label_key="btn.load_recipe", file_types=[".json"], size="sm")
+                    recipe_file = tx.make(gr.DownloadButton, label_key="btn.download_recipe", size="sm",
+                                          elem_id="augment-recipe-download")
 
             with gr.Column(scale=2):
                 with gr.Row():
-                    preview = tx.add(gr.Button(t("btn.preview"), variant="primary", elem_id="augment-button"),
-                                     value="btn.preview")
-                    again = tx.add(gr.Button(t("btn.reroll"), elem_id="augment-reroll"), value="btn.reroll")
-                status = gr.Markdown(t("augment.ready"), elem_classes="dl-status", elem_id="augment-status")
+                    preview = tx.make(gr.Button, value_key="btn.preview", variant="primary", elem_id="augment-button")
+                    again = tx.make(gr.Button, value_key="btn.reroll", elem_id="augment-reroll")
+                status = gr.Markdown(tr("en", "augment.ready"), elem_classes="dl-status", elem_id="augment-status")
                 with gr.Row(equal_height=False):
-                    original = tx.add(gr.Image(label=t("field.original"), interactive=False, format="jpeg",
-                                               height=320, elem_id="augment-original", scale=1),
-                                      label="field.original")
+                    original = tx.make(gr.Image, label_key="field.original", interactive=False, format="jpeg",
+                                       height=320, elem_id="augment-original", scale=1)
                     with gr.Column(scale=1):
                         timing = gr.Dataframe(interactive=False, elem_id="augment-timing")
-                        tx.add(gr.Markdown(t("help.original"), elem_classes="dl-help"), value="help.original")
-                gallery = tx.add(gr.Gallery(label=t("field.gallery"), format="jpeg", columns=4,
-                                            object_fit="contain", height="auto",
-                                            buttons=["download", "fullscreen"], elem_id="augment-gallery"),
-                                 label="field.gallery")
-                with gr.Accordion(t("acc.augment_code"), open=False, elem_id="augment-code-panel") as acc:
-                    tx.add(acc, label="acc.augment_code")
-                    tx.add(gr.Markdown(t("help.augment_code"), elem_classes="dl-help"), value="help.augment_code")
-                    code = gr.Code(t("augment.code_none"), language="python", interactive=False,
+                        tx.make(gr.Markdown, value_key="help.original", elem_classes="dl-help")
+                gallery = tx.make(gr.Gallery, label_key="field.gallery", format="jpeg", columns=4,
+                                  object_fit="contain", height="auto", buttons=["download", "fullscreen"],
+                                  elem_id="augment-gallery")
+                with tx.make(gr.Accordion, label_key="acc.augment_code", open=False, elem_id="augment-code-panel"):
+                    tx.make(gr.Markdown, value_key="help.augment_code", elem_classes="dl-help")
+                    code = gr.Code(tr("en", "augment.code_none"), language="python", interactive=False,
                                    elem_classes="dl-code", elem_id="augment-code")
-                    code_file = tx.add(gr.DownloadButton(t("btn.download_code"), size="sm"),
-                                       label="btn.download_code")
+                    code_file = tx.make(gr.DownloadButton, label_key="btn.download_code", size="sm")
                 record = record_accordion(tx, elem_id="augment-record", panel_id="augment-record-panel")
 
     corner = gr.State(None)

@@ -139,17 +139,13 @@ def throttled(records, interval: float):
 def tab_with_intro(tx, name: str):
     """A top-level tab: its name is the text ``tab.<name>``, its id ``name``, and it opens with
     the text ``<name>.intro``; both are registered in ``tx`` for translation. Yields the tab."""
-    from tabs.i18n import tr
-
-    with tx.add(gr.Tab(tr("en", f"tab.{name}"), id=name), label=f"tab.{name}") as tab:
-        tx.add(gr.Markdown(tr("en", f"{name}.intro")), value=f"{name}.intro")
+    with tx.make(gr.Tab, label_key=f"tab.{name}", id=name) as tab:
+        tx.make(gr.Markdown, value_key=f"{name}.intro")
         yield tab
 
 
 def record_accordion(tx, elem_id: str | None = None, panel_id: str | None = None) -> gr.JSON:
     """The closed "Record (what the API returns)" panel under a result; returns its JSON box.
     ``elem_id`` is the box's, ``panel_id`` the panel's (for browser tests)."""
-    from tabs.i18n import tr
-
-    with tx.add(gr.Accordion(tr("en", "acc.record"), open=False, elem_id=panel_id), label="acc.record"):
+    with tx.make(gr.Accordion, label_key="acc.record", open=False, elem_id=panel_id):
         return gr.JSON(elem_id=elem_id)

@@ -65,15 +65,42 @@ def error_text(lang: str, exc) -> str:
         return exc.message
 
 
+TEXT_PROPERTIES = ("label", "info", "value", "placeholder")
+
+
 class Texts:
-    """A tab's translatable components and the text keys behind each of their properties."""
+    """A tab's translatable components and the text keys behind each of their properties.
+
+    Build a component with ``make`` so each key is written once::
+
+        tx.make(gr.Button, value_key="btn.train", variant="primary", elem_id="train-button")
+        tx.make(CheckedRadio, choice_keys=MODEL_CHOICES, value="mlp", label_key="field.model")
+    """
 
     def __init__(self):
         self._items: list[tuple[gr.components.Component, dict]] = []
 
+    def make(self, factory, *args, choice_keys=None, **kwargs):
+        """``factory(*args, **kwargs)`` built with its English texts, and registered.
+
+        ``label_key``, ``info_key``, ``value_key`` and ``placeholder_key`` give the text key
+        of that property; ``choice_keys`` is [(text key, value), ...]. Every other argument
+        goes to ``factory`` (a component class or a function that builds one) unchanged.
+        """
+        keys = {}
+        for prop in TEXT_PROPERTIES:
+            key = kwargs.pop(f"{prop}_key", None)
+            if key is not None:
+                keys[prop] = key
+                kwargs[prop] = tr(DEFAULT, key)
+        if choice_keys is not None:
+            keys["choices"] = list(choice_keys)
+            kwargs["choices"] = [(tr(DEFAULT, k), v) for k, v in choice_keys]
+        return self.add(factory(*args, **kwargs), **keys)
+
     def add(self, component, **keys):
-        """Register ``component``; ``keys`` maps a property (label, info, value, placeholder)
-        to a text key, or ``choices`` to [(text key, value), ...]."""
+        """Register a component built elsewhere; ``keys`` maps a property (label, info, value,
+        placeholder) to a text key, or ``choices`` to [(text key, value), ...]."""
         self._items.append((component, keys))
         return component
 

@@ -305,164 +305,122 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
     from core.scratch import update_step_source
 
     tx = Texts()
-    en = "en"
-
-    def t(key):
-        return tr(en, key)
-
     with tab_with_intro(tx, "train"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 with gr.Group():
-                    dataset = tx.add(CheckedRadio([(t(k), v) for k, v in DATASET_CHOICES], value="moons",
-                                                  label=t("field.dataset"), elem_id="train-dataset"),
-                                     label="field.dataset", choices=DATASET_CHOICES)
-                    about = gr.Markdown(t("about.moons"), elem_classes="dl-help")
-                    csv_file = tx.add(gr.File(label=t("field.csv_file"), file_types=[".csv"], type="filepath",
-                                              visible=False, elem_id="train-csv"), label="field.csv_file")
-                    label_column = tx.add(CheckedDropdown([], label=t("field.label_column"), visible=False,
-                                                          allow_custom_value=True, elem_id="train-label-column"),
-                                          label="field.label_column", info="help.label_column")
-                    n_samples = tx.add(slider_input(config.TRAIN_SAMPLES, 100, label=t("field.samples")),
-                                       label="field.samples")
-                    noise = tx.add(slider_input(config.TRAIN_NOISE, 0.05, label=t("field.noise")),
-                                   label="field.noise")
+                    dataset = tx.make(CheckedRadio, choice_keys=DATASET_CHOICES, value="moons",
+                                      label_key="field.dataset", elem_id="train-dataset")
+                    about = gr.Markdown(tr("en", "about.moons"), elem_classes="dl-help")
+                    csv_file = tx.make(gr.File, label_key="field.csv_file", file_types=[".csv"], type="filepath",
+                                       visible=False, elem_id="train-csv")
+                    label_column = tx.make(CheckedDropdown, [], label_key="field.label_column",
+                                           info_key="help.label_column", visible=False, allow_custom_value=True,
+                                           elem_id="train-label-column")
+                    n_samples = tx.make(slider_input, config.TRAIN_SAMPLES, 100, label_key="field.samples")
+                    noise = tx.make(slider_input, config.TRAIN_NOISE, 0.05, label_key="field.noise")
                 with gr.Group():
-                    model = tx.add(CheckedRadio([(t(k), v) for k, v in MODEL_CHOICES], value="mlp",
-                                                label=t("field.model"), info=t("help.model"),
-                                                elem_id="train-model"),
-                                   label="field.model", info="help.model", choices=MODEL_CHOICES)
-                    hidden = tx.add(gr.Textbox(config.DEFAULT_HIDDEN_SIZES, label=t("field.hidden_layer_sizes"),
-                                               info=t("help.hidden"), max_length=config.MAX_TEXT_FIELD_CHARS,
-                                               elem_id="train-hidden"),
-                                    label="field.hidden_layer_sizes", info="help.hidden")
+                    model = tx.make(CheckedRadio, choice_keys=MODEL_CHOICES, value="mlp", label_key="field.model",
+                                    info_key="help.model", elem_id="train-model")
+                    hidden = tx.make(gr.Textbox, config.DEFAULT_HIDDEN_SIZES, label_key="field.hidden_layer_sizes",
+                                     info_key="help.hidden", max_length=config.MAX_TEXT_FIELD_CHARS,
+                                     elem_id="train-hidden")
                     with gr.Row():
-                        dropout = tx.add(slider_input(config.DROPOUT, 0.05, label=t("field.dropout"),
-                                                      info=t("help.dropout")),
-                                         label="field.dropout", info="help.dropout")
-                        l1 = tx.add(number_input(config.L1, label=t("field.l1"), info=t("help.l1")),
-                                    label="field.l1", info="help.l1")
+                        dropout = tx.make(slider_input, config.DROPOUT, 0.05, label_key="field.dropout",
+                                          info_key="help.dropout")
+                        l1 = tx.make(number_input, config.L1, label_key="field.l1", info_key="help.l1")
                 with gr.Group():
-                    optimizer = tx.add(CheckedRadio([(t(k), v) for k, v in OPTIMIZER_CHOICES], value="adam",
-                                                    label=t("field.optimizer"), info=t("help.optimizer"),
-                                                    elem_id="train-optimizer"),
-                                       label="field.optimizer", info="help.optimizer", choices=OPTIMIZER_CHOICES)
+                    optimizer = tx.make(CheckedRadio, choice_keys=OPTIMIZER_CHOICES, value="adam",
+                                        label_key="field.optimizer", info_key="help.optimizer",
+                                        elem_id="train-optimizer")
                     with gr.Row():
-                        lr = tx.add(number_input(config.LEARNING_RATE, label=t("field.learning_rate"),
-                                                 info=t("help.lr"), elem_id="train-lr"),
-                                    label="field.learning_rate", info="help.lr")
-                        momentum = tx.add(number_input(config.MOMENTUM, label=t("field.momentum"),
-                                                       info=t("help.momentum")),
-                                          label="field.momentum", info="help.momentum")
-                    epochs = tx.add(slider_input(config.EPOCHS, 1, label=t("field.epochs"), elem_id="train-epochs"),
-                                    label="field.epochs")
-                    batch = tx.add(slider_input(config.BATCH_SIZE, 1, label=t("field.batch_size"),
-                                                info=t("help.batch"), elem_id="train-batch"),
-                                   label="field.batch_size", info="help.batch")
+                        lr = tx.make(number_input, config.LEARNING_RATE, label_key="field.learning_rate",
+                                     info_key="help.lr", elem_id="train-lr")
+                        momentum = tx.make(number_input, config.MOMENTUM, label_key="field.momentum",
+                                           info_key="help.momentum")
+                    epochs = tx.make(slider_input, config.EPOCHS, 1, label_key="field.epochs", elem_id="train-epochs")
+                    batch = tx.make(slider_input, config.BATCH_SIZE, 1, label_key="field.batch_size",
+                                    info_key="help.batch", elem_id="train-batch")
                     with gr.Row():
-                        wd = tx.add(number_input(config.WEIGHT_DECAY, label=t("field.weight_decay"),
-                                                 info=t("help.weight_decay")),
-                                    label="field.weight_decay", info="help.weight_decay")
-                        seed = tx.add(number_input(config.SEED, label=t("field.seed"), info=t("help.seed")),
-                                      label="field.seed", info="help.seed")
+                        wd = tx.make(number_input, config.WEIGHT_DECAY, label_key="field.weight_decay",
+                                     info_key="help.weight_decay")
+                        seed = tx.make(number_input, config.SEED, label_key="field.seed", info_key="help.seed")
 
             with gr.Column(scale=2):
                 with gr.Tabs():
-                    with gr.Tab(t("sub.train"), id="train-main") as sub:
-                        tx.add(sub, label="sub.train")
+                    with tx.make(gr.Tab, label_key="sub.train", id="train-main"):
                         with gr.Row():
-                            start = tx.add(gr.Button(t("btn.train"), variant="primary", elem_id="train-button"),
-                                           value="btn.train")
-                            stop = tx.add(gr.Button(t("btn.stop"), variant="stop", elem_id="stop-button"),
-                                          value="btn.stop")
-                        status = gr.Markdown(t("train.ready"), elem_classes="dl-status", elem_id="train-status")
+                            start = tx.make(gr.Button, value_key="btn.train", variant="primary",
+                                            elem_id="train-button")
+                            stop = tx.make(gr.Button, value_key="btn.stop", variant="stop", elem_id="stop-button")
+                        status = gr.Markdown(tr("en", "train.ready"), elem_classes="dl-status", elem_id="train-status")
                         stop_reply = gr.Textbox(visible=False)
-                        curves = tx.add(gr.Plot(label=t("plot.curves"), elem_id="train-curves"), label="plot.curves")
+                        curves = tx.make(gr.Plot, label_key="plot.curves", elem_id="train-curves")
                         with gr.Row():
-                            boundary = tx.add(gr.Plot(label=t("plot.boundary"), elem_id="train-boundary"),
-                                              label="plot.boundary")
+                            boundary = tx.make(gr.Plot, label_key="plot.boundary", elem_id="train-boundary")
                             with gr.Column():
-                                confusion = tx.add(gr.Plot(label=t("plot.confusion"), elem_id="train-confusion"),
-                                                   label="plot.confusion")
-                                tx.add(gr.Markdown(t("help.confusion"), elem_classes="dl-help"),
-                                       value="help.confusion")
-                        with gr.Accordion(t("acc.layers"), open=False) as acc:
-                            tx.add(acc, label="acc.layers")
+                                confusion = tx.make(gr.Plot, label_key="plot.confusion", elem_id="train-confusion")
+                                tx.make(gr.Markdown, value_key="help.confusion", elem_classes="dl-help")
+                        with tx.make(gr.Accordion, label_key="acc.layers", open=False):
                             layers = gr.Dataframe(interactive=False, elem_id="train-layers")
-                        with gr.Accordion(t("acc.code"), open=False, elem_id="train-code-panel") as acc:
-                            tx.add(acc, label="acc.code")
-                            tx.add(gr.Markdown(t("help.code"), elem_classes="dl-help"), value="help.code")
-                            code = gr.Code(t("code.none"), language="python", interactive=False,
+                        with tx.make(gr.Accordion, label_key="acc.code", open=False, elem_id="train-code-panel"):
+                            tx.make(gr.Markdown, value_key="help.code", elem_classes="dl-help")
+                            code = gr.Code(tr("en", "code.none"), language="python", interactive=False,
                                            elem_classes="dl-code", elem_id="train-code")
                         with gr.Row():
-                            export_btn = tx.add(gr.Button(t("btn.export"), elem_id="export-button"),
-                                                value="btn.export")
-                            export_file = tx.add(gr.File(label=t("field.export_file"), interactive=False, height=100,
-                                                         elem_id="export-file"), label="field.export_file")
+                            export_btn = tx.make(gr.Button, value_key="btn.export", elem_id="export-button")
+                            export_file = tx.make(gr.File, label_key="field.export_file", interactive=False,
+                                                  height=100, elem_id="export-file")
                         metrics = record_accordion(tx, elem_id="train-metrics", panel_id="train-record")
 
-                    with gr.Tab(t("sub.sweep"), id="train-sweep") as sub:
-                        tx.add(sub, label="sub.sweep")
-                        tx.add(gr.Markdown(t("sweep.intro")), value="sweep.intro")
+                    with tx.make(gr.Tab, label_key="sub.sweep", id="train-sweep"):
+                        tx.make(gr.Markdown, value_key="sweep.intro")
                         with gr.Row():
-                            rates = tx.add(gr.Textbox(config.DEFAULT_SWEEP_RATES, label=t("field.learning_rates"),
-                                                      info=t("help.rates"), elem_id="sweep-rates",
-                                                      max_length=config.MAX_TEXT_FIELD_CHARS),
-                                           label="field.learning_rates", info="help.rates")
-                            opts = tx.add(CheckedCheckboxGroup([(t(k), v) for k, v in OPTIMIZER_CHOICES],
-                                                               value=["adam"], label=t("field.optimizers"),
-                                                               elem_id="sweep-optimizers"),
-                                          label="field.optimizers", choices=OPTIMIZER_CHOICES)
+                            rates = tx.make(gr.Textbox, config.DEFAULT_SWEEP_RATES, label_key="field.learning_rates",
+                                            info_key="help.rates", elem_id="sweep-rates",
+                                            max_length=config.MAX_TEXT_FIELD_CHARS)
+                            opts = tx.make(CheckedCheckboxGroup, choice_keys=OPTIMIZER_CHOICES, value=["adam"],
+                                           label_key="field.optimizers", elem_id="sweep-optimizers")
                         with gr.Row():
-                            sweep_btn = tx.add(gr.Button(t("btn.sweep"), variant="primary", elem_id="sweep-button"),
-                                               value="btn.sweep")
-                            sweep_stop = tx.add(gr.Button(t("btn.stop"), variant="stop"), value="btn.stop")
+                            sweep_btn = tx.make(gr.Button, value_key="btn.sweep", variant="primary",
+                                                elem_id="sweep-button")
+                            sweep_stop = tx.make(gr.Button, value_key="btn.stop", variant="stop")
                         sweep_status = gr.Markdown(elem_classes="dl-status", elem_id="sweep-status")
-                        sweep_plot = tx.add(gr.Plot(label=t("plot.sweep"), elem_id="sweep-plot"), label="plot.sweep")
+                        sweep_plot = tx.make(gr.Plot, label_key="plot.sweep", elem_id="sweep-plot")
                         sweep_table = gr.Dataframe(interactive=False, elem_id="sweep-table")
                         sweep_json = record_accordion(tx)
 
-                    with gr.Tab(t("sub.history"), id="train-history") as sub:
-                        tx.add(sub, label="sub.history")
-                        tx.add(gr.Markdown(t("history.intro")), value="history.intro")
-                        runs = tx.add(CheckedCheckboxGroup([], label=t("field.runs"), elem_id="history-runs"),
-                                      label="field.runs")
-                        compare_plot = tx.add(gr.Plot(label=t("plot.compare"), elem_id="history-plot"),
-                                              label="plot.compare")
+                    with tx.make(gr.Tab, label_key="sub.history", id="train-history"):
+                        tx.make(gr.Markdown, value_key="history.intro")
+                        runs = tx.make(CheckedCheckboxGroup, [], label_key="field.runs", elem_id="history-runs")
+                        compare_plot = tx.make(gr.Plot, label_key="plot.compare", elem_id="history-plot")
                         history_table = gr.Dataframe(interactive=False, elem_id="history-table")
                         with gr.Row():
-                            fuse_btn = tx.add(gr.Button(t("btn.fuse"), variant="primary", elem_id="fuse-button"),
-                                              value="btn.fuse")
-                            csv_btn = tx.add(gr.Button(t("btn.history_csv"), elem_id="history-csv-button"),
-                                             value="btn.history_csv")
-                            csv_out = tx.add(gr.File(label=t("field.history_file"), interactive=False, height=100),
-                                             label="field.history_file")
-                        tx.add(gr.Markdown(t("help.fuse"), elem_classes="dl-help"), value="help.fuse")
+                            fuse_btn = tx.make(gr.Button, value_key="btn.fuse", variant="primary",
+                                               elem_id="fuse-button")
+                            csv_btn = tx.make(gr.Button, value_key="btn.history_csv", elem_id="history-csv-button")
+                            csv_out = tx.make(gr.File, label_key="field.history_file", interactive=False, height=100)
+                        tx.make(gr.Markdown, value_key="help.fuse", elem_classes="dl-help")
                         fuse_table = gr.Dataframe(interactive=False, elem_id="fuse-table")
                         fuse_json = record_accordion(tx)
 
-                    with gr.Tab(t("sub.scratch"), id="train-scratch") as sub:
-                        tx.add(sub, label="sub.scratch")
-                        tx.add(gr.Markdown(t("scratch.intro")), value="scratch.intro")
+                    with tx.make(gr.Tab, label_key="sub.scratch", id="train-scratch"):
+                        tx.make(gr.Markdown, value_key="scratch.intro")
                         with gr.Row():
-                            loss = tx.add(CheckedRadio([(t(k), v) for k, v in LOSS_CHOICES], value="cross_entropy",
-                                                       label=t("field.loss"), elem_id="scratch-loss"),
-                                          label="field.loss", choices=LOSS_CHOICES)
-                            scratch_lr = tx.add(number_input(config.LEARNING_RATE, label=t("field.learning_rate"),
-                                                             value=0.1),
-                                                label="field.learning_rate")
-                            scratch_hidden = tx.add(gr.Textbox("16", label=t("field.hidden_layer_sizes"),
-                                                               max_length=config.MAX_TEXT_FIELD_CHARS),
-                                                    label="field.hidden_layer_sizes")
+                            loss = tx.make(CheckedRadio, choice_keys=LOSS_CHOICES, value="cross_entropy",
+                                           label_key="field.loss", elem_id="scratch-loss")
+                            scratch_lr = tx.make(number_input, config.LEARNING_RATE, label_key="field.learning_rate",
+                                                 value=0.1)
+                            scratch_hidden = tx.make(gr.Textbox, "16", label_key="field.hidden_layer_sizes",
+                                                     max_length=config.MAX_TEXT_FIELD_CHARS)
                         with gr.Row():
-                            scratch_btn = tx.add(gr.Button(t("btn.scratch"), variant="primary",
-                                                           elem_id="scratch-button"), value="btn.scratch")
-                            scratch_stop = tx.add(gr.Button(t("btn.stop"), variant="stop"), value="btn.stop")
+                            scratch_btn = tx.make(gr.Button, value_key="btn.scratch", variant="primary",
+                                                  elem_id="scratch-button")
+                            scratch_stop = tx.make(gr.Button, value_key="btn.stop", variant="stop")
                         scratch_status = gr.Markdown(elem_classes="dl-status", elem_id="scratch-status")
-                        scratch_plot = tx.add(gr.Plot(label=t("plot.scratch"), elem_id="scratch-plot"),
-                                              label="plot.scratch")
+                        scratch_plot = tx.make(gr.Plot, label_key="plot.scratch", elem_id="scratch-plot")
                         scratch_json = record_accordion(tx)
-                        tx.add(gr.Markdown(t("scratch.code_intro")), value="scratch.code_intro")
+                        tx.make(gr.Markdown, value_key="scratch.code_intro")
                         gr.Code(update_step_source(), language="python", interactive=False, elem_classes="dl-code",
                                 elem_id="scratch-code")
 

@@ -32,7 +32,8 @@ def source(*globs):
 
 def test_every_key_the_ui_uses_exists():
     code = source("tabs/**/*.py", "app.py")
-    used = set(re.findall(r"""(?:\btr\((?:lang|en|"en"|choice), |\bt\(|(?:label|info|value)=)"([a-z_]+\.[a-z_0-9.]+)\"""", code))
+    used = set(re.findall(r"""(?:\btr\((?:lang|en|"en"|choice), |\bt\(|(?:label|info|value|placeholder)(?:_key)?=)"""
+                          r""""([a-z_]+\.[a-z_0-9.]+)\"""", code))
     used |= {k for k, _ in re.findall(r'\(f?"((?:dataset|model|optimizer|loss)\.[a-z_]+)", ([a-z_]+)\)', code)}
     assert used, "the key scan found nothing"
     missing = sorted(k for k in used if k not in EN)
@@ -87,6 +88,23 @@ def test_language_comes_from_the_browser():
     assert from_request(Req("zh-CN,zh;q=0.9,en;q=0.8")) == "zh"
     assert from_request(Req("en-US,en;q=0.9,zh;q=0.5")) == "en"
     assert from_request(Req("fr-FR")) == "en" and from_request(None) == "en"
+
+
+def test_make_writes_each_key_once_builds_in_english_and_relabels():
+    import gradio as gr
+
+    tx = Texts()
+    with gr.Blocks():
+        button = tx.make(gr.Button, value_key="btn.train", variant="primary")
+        radio = tx.make(gr.Radio, choice_keys=[("optimizer.sgd", "sgd"), ("optimizer.adam", "adam")], value="adam",
+                        label_key="field.optimizer", info_key="help.optimizer")
+    assert (button.value, button.variant) == ("Train", "primary")
+    assert radio.label == "Optimizer" and radio.value == "adam" and radio.info == EN["help.optimizer"]
+    assert radio.choices == [("SGD", "sgd"), ("Adam", "adam")]
+    to_button, to_radio = tx.updates("zh")
+    assert to_button["value"] == "开始训练"
+    assert to_radio["label"] == "优化器" and to_radio["info"] == ZH["help.optimizer"]
+    assert tx.keys() == {"btn.train", "optimizer.sgd", "optimizer.adam", "field.optimizer", "help.optimizer"}
 
 
 def test_texts_relabel_components_and_choices():
