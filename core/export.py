@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import inspect
 import json
-import shutil
-import tempfile
 import textwrap
-import time
-import uuid
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from core import architectures as arch
+from core import files
 from core.errors import DLLabError
-
-EXPORT_ROOT = Path(tempfile.gettempdir()) / "dllab-exports"
-EXPORT_TTL_S = 3600
 
 _CLASS_FOR = {"mlp": arch.MLP, "cnn": arch.CNN, "lstm": arch.LSTMClassifier, "transformer": arch.TransformerClassifier}
 
@@ -206,7 +200,6 @@ def export_bundle(record) -> Path:
 
     if record is None or record.weights is None:
         raise DLLabError("nothing_to_export")
-    _clean_old_exports()
     res, data = record.result, record.data
     cfg = res.config
     meta = {
@@ -218,8 +211,7 @@ def export_bundle(record) -> Path:
         "accuracy": res.metrics["accuracy"], "f1": res.metrics["f1"], "auc": res.metrics["auc"],
         "feature_mean": np.asarray(data.mean).tolist(), "feature_std": np.asarray(data.std).tolist(),
     }
-    folder = EXPORT_ROOT / uuid.uuid4().hex
-    folder.mkdir(parents=True)
+    folder = files.new_folder()
     stem = f"dllab-run{record.id}-{cfg.model}-{cfg.dataset}"
     save_file({k: v.contiguous() for k, v in record.weights.items()}, folder / "model.safetensors",
               metadata={"format": "pt", "dl_lab": "model"})
@@ -242,36 +234,3 @@ def code_for(record, csv_name: str = "your_data.csv") -> str:
     label_column = identity.rsplit(":", 1)[-1] if identity.startswith("csv:") else None
     return reproduce_code(res, data.n_features, data.image_shape, data.n_classes,
                           csv_name=csv_name, label_column=label_column)
-
-
-def write_text_file(text: str, filename: str) -> Path:
-    """Put ``text`` into a fresh file for download (CSV history, recipes, code)."""
-    return write_files({filename: text.encode("utf-8")})[0]
-
-
-def write_files(files: dict[str, bytes]) -> list[Path]:
-    """Put each {name: content} into one fresh folder (cleaned up after a while); returns the paths."""
-    _clean_old_exports()
-    folder = EXPORT_ROOT / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    paths = []
-    for name, content in files.items():
-        (folder / name).write_bytes(content)
-        paths.append(folder / name)
-    return paths
-
-
-_last_clean = [0.0]
-
-
-def _clean_old_exports() -> None:
-    if not EXPORT_ROOT.is_dir() or time.monotonic() - _last_clean[0] < 60:   # a scan a minute is plenty
-        return
-    _last_clean[0] = time.monotonic()
-    cutoff = time.time() - EXPORT_TTL_S
-    for child in EXPORT_ROOT.iterdir():
-        try:
-            if child.stat().st_mtime < cutoff:
-                shutil.rmtree(child, ignore_errors=True)
-        except OSError:
-            pass

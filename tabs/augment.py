@@ -28,7 +28,7 @@ def _caption(lang: str, index: int, ops: list[str], box, had_box: bool) -> str:
 def augment(image, recipe, n_samples=config.AUGMENT_SAMPLES.default, seed=config.SEED.default, box=None,
             lang="en"):
     """Draw ``n_samples`` seeded variants; returns (gallery, the recipe applied as JSON, record)."""
-    from core.export import write_files
+    from core.files import write_files
     from core.pipeline import recipe_text, run_preview
 
     result = run_preview(image, recipe, n_samples, seed, box)
@@ -50,7 +50,7 @@ def auto_preview(image, recipe, n_samples, seed, box, lang="en"):
 
 def details(record, recipe, lang="en"):
     """Status line, per-step timing table, the equivalent code and the download files for a preview record."""
-    from core.export import write_text_file
+    from core.files import write_text_file
     from core.pipeline import recipe_code
 
     if not isinstance(record, dict) or "per_op_ms" not in record:

@@ -60,7 +60,7 @@ def refresh_history(history=None, lang="en"):
 def history_csv(history=None, lang="en"):
     """The session's runs, one row per epoch, as a CSV file."""
     from core.errors import DLLabError
-    from core.export import write_text_file
+    from core.files import write_text_file
 
     if history is None or not history.labels():
         raise DLLabError("no_runs")
