@@ -40,18 +40,22 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 
-def _warm_up() -> None:
-    """Import torch, scikit-learn and plotly and run one tiny training in the background,
-    so that the first student to press Train does not wait for them."""
-    try:
-        from core import plots
-        from core.train import TrainConfig, TrainingRun
+# Each capability's warm-up ("module.function"), run in the background once the server is up.
+# They are named, not imported, so that start-up does not import torch or OpenCV.
+WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up")
 
-        run = TrainingRun(TrainConfig(n_samples=100, epochs=2, hidden_sizes=(8,)))
-        plots.training_curves(list(run.epochs()), 2).to_json()
-        plots.decision_boundary(run.boundary(), run.data).to_json()
-    except Exception:  # pragma: no cover - warm-up is best effort
-        logging.getLogger("dllab").exception("warm-up failed")
+
+def warm_up(names=WARM_UPS) -> None:
+    """Run each warm-up in turn; one that fails is logged and the others still run."""
+    import importlib
+
+    log = logging.getLogger("dllab")
+    for name in names:
+        module, _, function = name.rpartition(".")
+        try:
+            getattr(importlib.import_module(module), function)()
+        except Exception:  # noqa: BLE001 - warm-up is best effort
+            log.exception("warm-up %s failed", name)
 
 
 def launch_options() -> dict:
@@ -67,5 +71,5 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     demo.launch(prevent_thread_lock=True, **launch_options())
-    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     demo.block_thread()

@@ -303,3 +303,13 @@ class TrainingRun:
             dataset_identity=self.data.identity, class_names=self.data.class_names,
             val_proba=proba, y_val=np.asarray(self.data.y_val),
         )
+
+
+def warm_up() -> None:
+    """Import torch, scikit-learn and plotly and run one tiny training with its plots, so that
+    the first student to press Train does not wait for them (app.py runs this after launch)."""
+    from core import plots
+
+    run = TrainingRun(TrainConfig(n_samples=100, epochs=2, hidden_sizes=(8,)))
+    plots.training_curves(list(run.epochs()), 2).to_json()
+    plots.decision_boundary(run.boundary(), run.data).to_json()

@@ -71,3 +71,25 @@ def test_an_uploaded_photo_is_decoded_before_the_event_that_uses_it_arrives(tmp_
         while images._ahead_queued and time.monotonic() < deadline:
             time.sleep(0.02)
         images._decoded.pop(key, None)
+
+
+def test_every_capability_warms_up_without_error(caplog):
+    import app
+
+    app.warm_up()
+    assert "failed" not in caplog.text
+
+
+def test_one_failing_warm_up_is_logged_and_the_others_still_run(monkeypatch, caplog):
+    import app
+    from core import pipeline, train
+
+    ran = []
+
+    def broken():
+        raise RuntimeError("no torch here")
+
+    monkeypatch.setattr(train, "warm_up", broken)
+    monkeypatch.setattr(pipeline, "warm_up", lambda: ran.append("pipeline"))
+    app.warm_up()
+    assert ran == ["pipeline"] and "warm-up core.train.warm_up failed" in caplog.text
