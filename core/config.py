@@ -162,6 +162,11 @@ DEFAULT_PROMPT = "Deep learning is"
 STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
 
 
+# Heavy requests served at once per tab (DLLAB_<TAB>_CONCURRENCY overrides); further users
+# wait in the tab's queue, which shows them their place. Runs x torch threads should stay <= cores.
+CONCURRENCY = {"train": 4, "augment": 2, "generate": 1}
+
+
 @dataclass(frozen=True)
 class Settings:
     text_model: str
@@ -192,6 +197,27 @@ def settings() -> Settings:
         asr_model=os.environ.get("DLLAB_ASR_MODEL", "").strip() or DEFAULT_ASR_MODEL,
         device=os.environ.get("DLLAB_DEVICE", "").strip().lower() or "auto",
         threads=_int_env("DLLAB_THREADS", None),
-        train_concurrency=_int_env("DLLAB_TRAIN_CONCURRENCY", 4),
-        augment_concurrency=_int_env("DLLAB_AUGMENT_CONCURRENCY", 2),
+        train_concurrency=_concurrency_limit("train"),
+        augment_concurrency=_concurrency_limit("augment"),
     )
+
+
+def _concurrency_limit(tab: str) -> int:
+    return _int_env(f"DLLAB_{tab.upper()}_CONCURRENCY", CONCURRENCY[tab])
+
+
+def concurrency(tab: str) -> dict:
+    """Gradio's queue settings for ``tab``'s heavy events: one queue per tab, serving at most
+    DLLAB_<TAB>_CONCURRENCY requests at once (default from CONCURRENCY)."""
+    return dict(concurrency_limit=_concurrency_limit(tab), concurrency_id=tab)
+
+
+def default_text_model() -> str:
+    """DLLAB_TEXT_MODEL when set (an id or a local directory), else openai-community/gpt2."""
+    return settings().text_model
+
+
+def text_models() -> tuple[str, ...]:
+    """The text models a user may choose: the default first, then the rest of TEXT_MODELS."""
+    default = default_text_model()
+    return (default, *(m for m in TEXT_MODELS if m != default))

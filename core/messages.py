@@ -139,6 +139,21 @@ MESSAGES: dict[str, str] = {
     "model_download_failed": "The {label} model '{name}' cannot be loaded: the download failed ({detail}). "
                              + _PREFETCH_ADVICE,
     "model_wrong_kind": "'{name}' does not hold a {label} model that DL Lab can use ({detail}). Check {env_var}.",
+
+    # --- text generation -----------------------------------------------------------------------
+    "prompt_empty": "Write a prompt first: the model continues the text you give it.",
+    "prompt_no_tokens": "The prompt has no text this model can read: write some words.",
+    "temperature_zero": "Temperature must be above 0, got {value}: the scores are divided by it. For always "
+                        "the most likely token, choose greedy.",
+    "top_p_range": "Top-p must be above 0 and at most 1, got {value} (1 keeps every token).",
+    "model_not_allowed": "Model must be one of {options}, got {value}.",
+    "context_too_small": "Max new tokens ({max_new}) leaves no room for the prompt in this model's context of "
+                         "{context} tokens: ask for fewer new tokens.",
+    "beam_budget": "Beam search with {beams} beams over {positions} positions (prompt and new tokens) needs "
+                   "{total} cached positions; the limit is {max}. Use fewer beams, fewer new tokens or a "
+                   "shorter prompt.",
+    "layer_range": "This model has layers 0 to {max}; there is no layer {value}.",
+    "head_range": "This model has heads 0 to {max} in each layer; there is no head {value}.",
 }
 
 

@@ -29,6 +29,13 @@ def tiny_gpt2_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_chinese_gpt2_dir(tmp_path_factory) -> Path:
+    from tests.tiny_models import make_tiny_chinese_gpt2
+
+    return make_tiny_chinese_gpt2(tmp_path_factory.mktemp("tiny-chinese-gpt2"))
+
+
+@pytest.fixture(scope="session")
 def tiny_asr_dir(tmp_path_factory) -> Path:
     from tests.tiny_models import make_tiny_wav2vec2
 

@@ -71,3 +71,28 @@ def install_in_hf_cache(model_dir: Path, hub_cache: Path, repo_id: str) -> None:
         (snapshot / f.name).write_bytes(f.read_bytes())
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / "main").write_text(revision)
+
+
+CHINESE_CHARS = "深度学习从数据中特征神经网络有层权重和偏置梯下降损失一步地的是我们你好世界模型训练生成文本。，！？"
+
+
+def make_tiny_chinese_gpt2(path: Path) -> Path:
+    """The shape of uer/gpt2-chinese-cluecorpussmall: a GPT2LMHeadModel with a BERT character
+    tokenizer ([CLS]/[SEP], one token per Chinese character, WordPiece for Latin words) whose
+    config keeps GPT-2's special ids (50256), which do not exist in its vocabulary."""
+    import torch
+    from transformers import BertTokenizer, GPT2Config, GPT2LMHeadModel
+
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *list(CHINESE_CHARS),
+             *"abcdefghijklmnopqrstuvwxyz0123456789", "deep", "learning", "gp", "##t", "##s", "hello", ",", "."]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    assert len(set(vocab)) == len(vocab)
+    tokenizer = BertTokenizer(vocab={token: i for i, token in enumerate(vocab)}, do_lower_case=True)
+    cfg = GPT2Config(vocab_size=len(vocab), n_positions=128, n_embd=32, n_layer=2, n_head=2,
+                     bos_token_id=50256, eos_token_id=50256, tokenizer_class="BertTokenizer")
+    torch.manual_seed(1)
+    GPT2LMHeadModel(cfg).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    (path / "tokenizer.json").unlink()     # the real repository has vocab.txt only
+    return path

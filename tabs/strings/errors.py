@@ -105,4 +105,16 @@ ZH = {
                                           "Hub。" + _PREFETCH_ADVICE,
     "error.model_download_failed": "{label} 模型 '{name}' 无法加载：下载失败（{detail}）。" + _PREFETCH_ADVICE,
     "error.model_wrong_kind": "'{name}' 中没有 DL Lab 能使用的 {label} 模型（{detail}）。请检查 {env_var}。",
+
+    # --- text generation -------------------------------------------------------------------------
+    "error.prompt_empty": "请先写一个提示词：模型会接着你给的文字往下写。",
+    "error.prompt_no_tokens": "提示词中没有这个模型能读的文字：请写几个字。",
+    "error.temperature_zero": "温度必须大于 0，收到的是 {value}：分数要除以它。想每次都取最可能的词元，请选择贪心。",
+    "error.top_p_range": "Top-p 必须大于 0 且不超过 1，收到的是 {value}（1 表示保留所有词元）。",
+    "error.model_not_allowed": "模型必须是 {options} 之一，收到的是 {value}。",
+    "error.context_too_small": "最大新词元数（{max_new}）占满了这个模型 {context} 个词元的上下文，没有给提示词留下位置：请减少新词元数。",
+    "error.beam_budget": "{beams} 条束、{positions} 个位置（提示词加新词元）的束搜索需要缓存 {total} 个位置；上限是 {max}。"
+                         "请减少束数、新词元数，或缩短提示词。",
+    "error.layer_range": "这个模型的层编号是 0 到 {max}；没有第 {value} 层。",
+    "error.head_range": "这个模型每层的注意力头编号是 0 到 {max}；没有第 {value} 个头。",
 }

@@ -1,0 +1,183 @@
+"""What the decode loop needs from a language model, and its implementation for transformers' GPT-2.
+
+A model is anything with a ``step``: token ids for a batch of sequences go in (shape
+batch × new tokens) with the cache of what came before; out come each sequence's
+scores for its next token, the grown cache and, when asked, every layer's attention
+weights. ``HFCausalLM`` wraps a transformers causal LM (GPT-2, DistilGPT2, the Chinese
+GPT-2); a model trained in the page can implement the same three attributes and one
+method, and every view of the Generate tab works with it.
+
+``TextCodec`` turns text into ids and back for both kinds of vocabulary DL Lab meets:
+GPT-2's byte-level BPE (a Chinese character is usually two or three byte tokens, so a
+stream must hold back incomplete characters) and the BERT character vocabulary of
+uer/gpt2-chinese-cluecorpussmall (one token per character, [CLS] before the text, [SEP]
+at the end of a sentence, and a decoder that puts a space between every two tokens).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+
+@dataclass(frozen=True)
+class Step:
+    logits: torch.Tensor                            # (batch, vocab) float32 scores of the next token
+    cache: Any                                      # hand back unchanged with the next step
+    attentions: tuple[torch.Tensor, ...] | None     # per layer: (batch, heads, new tokens, all tokens)
+
+
+class CausalLM(Protocol):
+    vocab_size: int
+    context: int        # the most positions the model can attend over
+    n_layer: int
+    n_head: int
+
+    def step(self, ids: torch.Tensor, cache: Any = None, attentions: bool = False) -> Step: ...
+
+
+class HFCausalLM:
+    """A transformers causal LM (eager attention, so it can return its attention weights)."""
+
+    def __init__(self, model):
+        cfg = model.config
+        self.model = model
+        self.vocab_size = int(cfg.vocab_size)
+        self.context = int(getattr(cfg, "n_positions", None) or cfg.max_position_embeddings)
+        self.n_layer = int(cfg.num_hidden_layers)
+        self.n_head = int(cfg.num_attention_heads)
+        self.device = next(model.parameters()).device
+
+    def step(self, ids: torch.Tensor, cache: Any = None, attentions: bool = False) -> Step:
+        out = self.model(input_ids=ids.to(self.device), past_key_values=cache, use_cache=True,
+                         logits_to_keep=1, output_attentions=attentions)
+        return Step(out.logits[:, -1, :].float(), out.past_key_values, out.attentions if attentions else None)
+
+    def all_logits(self, ids: torch.Tensor) -> torch.Tensor:
+        """(batch, tokens, vocab) scores after every position: teacher forcing, no cache."""
+        return self.model(input_ids=ids.to(self.device), use_cache=False).logits.float()
+
+    def beam_search(self, ids: list[int], num_beams: int, max_new_tokens: int, repetition_penalty: float,
+                    no_repeat_ngram_size: int, eos: list[int], pad: int) -> list[int]:
+        """The new token ids of the best of ``num_beams`` beams (transformers' beam search)."""
+        prompt = torch.tensor([ids], device=self.device)
+        out = self.model.generate(prompt, attention_mask=torch.ones_like(prompt), num_beams=num_beams,
+                                  do_sample=False, max_new_tokens=max_new_tokens, early_stopping=True,
+                                  repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
+                                  eos_token_id=eos or None, pad_token_id=pad, bos_token_id=None)
+        return out[0, len(ids):].tolist()
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_of_char() -> dict[str, int]:
+    """GPT-2's byte-level alphabet: the printable character that stands for each of the 256 bytes."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
+        list(range(ord("®"), ord("ÿ") + 1))
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            chars[chr(b)] = b
+        else:
+            chars[chr(256 + extra)] = b
+            extra += 1
+    return chars
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def join_wordpieces(tokens: list[str]) -> str:
+    """Text from BERT-style tokens: characters joined without the spaces BERT's decoder adds,
+    '##' pieces glued to their word, a space kept only between two Latin words or numbers."""
+    text = ""
+    for token in tokens:
+        if not token:
+            continue
+        if token.startswith("##"):
+            text += token[2:]
+        elif text and _is_word_char(text[-1]) and _is_word_char(token[0]):
+            text += " " + token
+        else:
+            text += token
+    return text
+
+
+class TextCodec:
+    """Prompt text to token ids, ids to text and to a display form of each token."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        wordpiece = backend is not None and type(backend.model).__name__ == "WordPiece"
+        self.family = "char" if wordpiece or (tokenizer.cls_token and not tokenizer.eos_token) else "bpe"
+        specials = [i for i in tokenizer.all_special_ids if i is not None]
+        self.special = frozenset(specials)
+        if self.family == "char":
+            # The model was trained on "[CLS] text [SEP]": [CLS] opens the prompt, [SEP] ends the text.
+            # Its config keeps GPT-2's ids (50256), which its vocabulary does not have: they are not used.
+            self.prefix = [tokenizer.cls_token_id]
+            self.eos = [tokenizer.sep_token_id]
+            self.pad = tokenizer.pad_token_id
+        else:
+            self.prefix = []
+            self.eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+            self.pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (self.eos or [0])[0]
+
+    def encode(self, text: str) -> list[int]:
+        """A prompt's ids (after [CLS] for the character vocabulary)."""
+        return self.prefix + self.continue_with(text)
+
+    def continue_with(self, text: str) -> list[int]:
+        """The ids of ``text`` that follows a prompt (no [CLS])."""
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+
+    def decode(self, ids: list[int]) -> str:
+        ids = [i for i in ids if i not in self.special]
+        if self.family == "char":
+            return join_wordpieces([t or "" for t in self.tokenizer.convert_ids_to_tokens(ids)])
+        return self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+
+    def piece(self, token_id: int) -> str:
+        """One token as a student should see it: its text, or its bytes when it is part of a character."""
+        if self.family == "char" or token_id in self.special:
+            return self.tokenizer.convert_ids_to_tokens(token_id) or f"<{token_id}>"
+        text = self.tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+        if "\ufffd" not in text:
+            return text
+        raw = self.tokenizer.convert_ids_to_tokens(token_id) or ""
+        table = _byte_of_char()
+        if all(ch in table for ch in raw):
+            return "<" + " ".join(f"{table[ch]:02x}" for ch in raw) + ">"
+        return text
+
+    def stream(self) -> "TextStream":
+        return TextStream(self)
+
+
+class TextStream:
+    """Text of a growing list of ids, released only in complete characters."""
+
+    def __init__(self, codec: TextCodec):
+        self.codec = codec
+        self.ids: list[int] = []
+        self.text = ""                  # released so far
+
+    def add(self, token_id: int) -> str:
+        """Append a token; returns the newly complete text (often '' in the middle of a character)."""
+        self.ids.append(token_id)
+        full = self.codec.decode(self.ids)
+        if full.endswith("\ufffd") or not full.startswith(self.text):
+            return ""
+        delta, self.text = full[len(self.text):], full
+        return delta
+
+    def finish(self) -> str:
+        """Whatever is left (a character cut off by Stop or the token limit shows as �)."""
+        full = self.codec.decode(self.ids)
+        delta = full[len(self.text):] if full.startswith(self.text) else ""
+        self.text = full
+        return delta
