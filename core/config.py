@@ -163,7 +163,7 @@ STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
 
 
 # Heavy requests served at once per tab (DLLAB_<TAB>_CONCURRENCY overrides); further users
-# wait in the tab's queue, which shows them their place. Runs x torch threads should stay <= cores.
+# wait in the tab's queue, which shows them their place.
 CONCURRENCY = {"train": 4, "augment": 2, "generate": 1}
 
 

@@ -254,7 +254,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     corner = gr.State(None)
     inputs = [image, recipe, n_samples, seed, box, lang]
     outputs = [gallery, recipe, record]
-    concurrency = dict(concurrency_limit=config.settings().augment_concurrency, concurrency_id="augment")
+    concurrency = config.concurrency("augment")
     private = dict(api_visibility="private")
     after = dict(fn=details, inputs=[record, recipe, lang], outputs=[status, timing, code, recipe_file, code_file],
                  **private)

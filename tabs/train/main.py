@@ -9,7 +9,7 @@ import gradio as gr
 from core import config
 from tabs.common import error_boundary, record_accordion, session_key, table, throttled
 from tabs.i18n import Texts, tr
-from tabs.train.settings import Settings, concurrency, plot_text, stop_training, stops, validated_config
+from tabs.train.settings import Settings, plot_text, stop_training, stops, validated_config
 
 
 def _metrics_table(lang: str, summary: dict) -> str:
@@ -132,7 +132,7 @@ def build(tx: Texts, s: Settings, lang: gr.State, history: gr.State) -> MainPane
 
     trained = start.click(train, inputs=[*s.inputs(), history, lang],
                           outputs=[status, curves, boundary, confusion, layers, metrics],
-                          api_name="train", **concurrency())
+                          api_name="train", **config.concurrency("train"))
     # Stop answers in its own (hidden) output: writing to a status box could land
     # after the run's final status and overwrite it.
     stop.click(stop_training, lang, stop_reply, api_name="stop_training", queue=False)

@@ -7,7 +7,7 @@ import gradio as gr
 from core import config
 from tabs.common import error_boundary, record_accordion, session_key, throttled
 from tabs.i18n import Texts, tr
-from tabs.train.settings import LOSS_CHOICES, Settings, concurrency, plot_text, stop_training, stops
+from tabs.train.settings import LOSS_CHOICES, Settings, plot_text, stop_training, stops
 from tabs.widgets import CheckedRadio, number_input
 
 
@@ -65,4 +65,5 @@ def build(tx: Texts, s: Settings, lang: gr.State, stop_reply: gr.Textbox) -> Non
     scratch_stop.click(stop_training, lang, stop_reply, queue=False, api_visibility="private")
     scratch_btn.click(scratch, inputs=[s.dataset, scratch_hidden, scratch_lr, s.epochs, s.batch, s.seed, loss,
                                        s.n_samples, s.noise, lang],
-                      outputs=[scratch_status, scratch_plot, scratch_json], api_name="scratch", **concurrency())
+                      outputs=[scratch_status, scratch_plot, scratch_json], api_name="scratch",
+                      **config.concurrency("train"))

@@ -46,11 +46,6 @@ def validated_config(dataset, hidden_sizes, optimizer, learning_rate, epochs, ba
     return cfg, data
 
 
-def concurrency() -> dict:
-    """Training, sweeps and NumPy runs share one queue (concurrent runs x torch threads <= cores)."""
-    return dict(concurrency_limit=config.settings().train_concurrency, concurrency_id="train")
-
-
 def stop_training(lang="en", request: gr.Request = None) -> str:
     """Ask this session's running training (or sweep, or NumPy run) to stop after the current batch."""
     stopped = stops.stop(session_key(request))

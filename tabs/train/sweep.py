@@ -7,7 +7,7 @@ import gradio as gr
 from core import config
 from tabs.common import error_boundary, record_accordion, session_key, table, throttled
 from tabs.i18n import Texts, tr
-from tabs.train.settings import (OPTIMIZER_CHOICES, Settings, concurrency, plot_text, stop_training, stops,
+from tabs.train.settings import (OPTIMIZER_CHOICES, Settings, plot_text, stop_training, stops,
                                  validated_config)
 from tabs.widgets import CheckedCheckboxGroup
 
@@ -89,4 +89,4 @@ def build(tx: Texts, s: Settings, lang: gr.State, history: gr.State, stop_reply:
     sweep_stop.click(stop_training, lang, stop_reply, queue=False, api_visibility="private")
     return sweep_btn.click(sweep, inputs=[*s.inputs(), rates, opts, history, lang],
                            outputs=[sweep_status, sweep_plot, sweep_table, sweep_json],
-                           api_name="sweep", **concurrency())
+                           api_name="sweep", **config.concurrency("train"))

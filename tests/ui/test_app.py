@@ -93,3 +93,14 @@ def test_one_failing_warm_up_is_logged_and_the_others_still_run(monkeypatch, cap
     monkeypatch.setattr(pipeline, "warm_up", lambda: ran.append("pipeline"))
     app.warm_up()
     assert ran == ["pipeline"] and "warm-up core.train.warm_up failed" in caplog.text
+
+
+def test_each_tab_queues_its_heavy_events_as_configured(monkeypatch):
+    import app
+
+    monkeypatch.setenv("DLLAB_TRAIN_CONCURRENCY", "3")
+    monkeypatch.delenv("DLLAB_AUGMENT_CONCURRENCY", raising=False)
+    events = {fn.api_name: fn for fn in app.build_demo().fns.values()}
+    for name in ("train", "sweep", "scratch"):
+        assert (events[name].concurrency_id, events[name].concurrency_limit) == ("train", 3)
+    assert (events["augment"].concurrency_id, events["augment"].concurrency_limit) == ("augment", 2)
