@@ -28,11 +28,12 @@ def build_demo() -> gr.Blocks:
             texts.extend(train.build(lang, history, switch))
             texts.extend(augment.build(lang, switch))
 
-        def relabel(choice):
+        def relabel(choice, *shown):
             choice = i18n.normalize(choice)
-            return [choice, *texts.updates(choice)]
+            return [choice, *texts.updates(choice, shown)]
 
-        switch.change(relabel, switch, [lang, *texts.components], queue=False, api_visibility="private")
+        switch.change(relabel, [switch, *texts.watched], [lang, *texts.components], queue=False,
+                      api_visibility="private")
         demo.load(i18n.from_request, None, switch, queue=False, api_visibility="private")
     return demo
 

@@ -234,7 +234,8 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                 with gr.Row():
                     preview = tx.make(gr.Button, value_key="btn.preview", variant="primary", elem_id="augment-button")
                     again = tx.make(gr.Button, value_key="btn.reroll", elem_id="augment-reroll")
-                status = gr.Markdown(tr("en", "augment.ready"), elem_classes="dl-status", elem_id="augment-status")
+                status = tx.make(gr.Markdown, value_key="augment.ready", until_replaced=True,
+                                 elem_classes="dl-status", elem_id="augment-status")
                 with gr.Row(equal_height=False):
                     original = tx.make(gr.Image, label_key="field.original", interactive=False, format="jpeg",
                                        height=320, elem_id="augment-original", scale=1)
@@ -246,8 +247,8 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                                   elem_id="augment-gallery")
                 with tx.make(gr.Accordion, label_key="acc.augment_code", open=False, elem_id="augment-code-panel"):
                     tx.make(gr.Markdown, value_key="help.augment_code", elem_classes="dl-help")
-                    code = gr.Code(tr("en", "augment.code_none"), language="python", interactive=False,
-                                   elem_classes="dl-code", elem_id="augment-code")
+                    code = tx.make(gr.Code, value_key="augment.code_none", until_replaced=True, language="python",
+                                   interactive=False, elem_classes="dl-code", elem_id="augment-code")
                     code_file = tx.make(gr.DownloadButton, label_key="btn.download_code", size="sm")
                 record = record_accordion(tx, elem_id="augment-record", panel_id="augment-record-panel")
 

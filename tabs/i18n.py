@@ -75,17 +75,20 @@ class Texts:
 
         tx.make(gr.Button, value_key="btn.train", variant="primary", elem_id="train-button")
         tx.make(CheckedRadio, choice_keys=MODEL_CHOICES, value="mlp", label_key="field.model")
+        tx.make(gr.Markdown, value_key="train.ready", until_replaced=True)   # a status line
     """
 
     def __init__(self):
-        self._items: list[tuple[gr.components.Component, dict]] = []
+        # (component, {property: key}, whether its value is text only until a handler replaces it)
+        self._items: list[tuple[gr.components.Component, dict, bool]] = []
 
-    def make(self, factory, *args, choice_keys=None, **kwargs):
+    def make(self, factory, *args, choice_keys=None, until_replaced=False, **kwargs):
         """``factory(*args, **kwargs)`` built with its English texts, and registered.
 
         ``label_key``, ``info_key``, ``value_key`` and ``placeholder_key`` give the text key
         of that property; ``choice_keys`` is [(text key, value), ...]. Every other argument
         goes to ``factory`` (a component class or a function that builds one) unchanged.
+        ``until_replaced``: see ``add``.
         """
         keys = {}
         for prop in TEXT_PROPERTIES:
@@ -96,12 +99,17 @@ class Texts:
         if choice_keys is not None:
             keys["choices"] = list(choice_keys)
             kwargs["choices"] = [(tr(DEFAULT, k), v) for k, v in choice_keys]
-        return self.add(factory(*args, **kwargs), **keys)
+        return self.add(factory(*args, **kwargs), until_replaced=until_replaced, **keys)
 
-    def add(self, component, **keys):
+    def add(self, component, until_replaced=False, **keys):
         """Register a component built elsewhere; ``keys`` maps a property (label, info, value,
-        placeholder) to a text key, or ``choices`` to [(text key, value), ...]."""
-        self._items.append((component, keys))
+        placeholder) to a text key, or ``choices`` to [(text key, value), ...].
+
+        ``until_replaced``: the value's text is only what the component shows first (a status
+        line, a code box's placeholder); the language switch translates it while it is still
+        shown and leaves alone what a handler has written there since.
+        """
+        self._items.append((component, keys, until_replaced))
         return component
 
     def extend(self, other: "Texts") -> None:
@@ -109,11 +117,17 @@ class Texts:
 
     @property
     def components(self) -> list:
-        return [c for c, _ in self._items]
+        """Every registered component, in the order of ``updates``."""
+        return [c for c, _, _ in self._items]
+
+    @property
+    def watched(self) -> list:
+        """The components whose current value ``updates`` needs (those registered ``until_replaced``)."""
+        return [c for c, _, until_replaced in self._items if until_replaced]
 
     def keys(self) -> set[str]:
         out = set()
-        for _, keys in self._items:
+        for _, keys, _ in self._items:
             for prop, key in keys.items():
                 if prop == "choices":
                     out.update(k for k, _ in key)
@@ -121,15 +135,26 @@ class Texts:
                     out.add(key)
         return out
 
-    def updates(self, lang: str) -> list:
+    def updates(self, lang: str, shown=None) -> list:
+        """One gr.update per component, with its texts in ``lang``. ``shown`` holds the current
+        values of ``watched`` (in that order); without it they are taken to be untouched."""
         lang = normalize(lang)
+        shown = iter(shown) if shown is not None else None
         out = []
-        for _, keys in self._items:
+        for _, keys, until_replaced in self._items:
+            current = next(shown) if shown is not None and until_replaced else None
             props = {}
             for prop, key in keys.items():
                 if prop == "choices":
                     props["choices"] = [(tr(lang, k), v) for k, v in key]
+                elif prop == "value" and until_replaced and shown is not None and not _shows(current, key):
+                    continue                            # a handler's output: not ours to translate
                 else:
                     props[prop] = tr(lang, key)
             out.append(gr.update(**props))
         return out
+
+
+def _shows(value, key: str) -> bool:
+    """Whether ``value`` is the text of ``key`` in one of the languages."""
+    return isinstance(value, str) and value.strip() in {table.get(key, "").strip() for table in STRINGS.values()}

@@ -110,7 +110,8 @@ def build(tx: Texts, s: Settings, lang: gr.State, history: gr.State) -> MainPane
         with gr.Row():
             start = tx.make(gr.Button, value_key="btn.train", variant="primary", elem_id="train-button")
             stop = tx.make(gr.Button, value_key="btn.stop", variant="stop", elem_id="stop-button")
-        status = gr.Markdown(tr("en", "train.ready"), elem_classes="dl-status", elem_id="train-status")
+        status = tx.make(gr.Markdown, value_key="train.ready", until_replaced=True, elem_classes="dl-status",
+                         elem_id="train-status")
         stop_reply = gr.Textbox(visible=False)
         curves = tx.make(gr.Plot, label_key="plot.curves", elem_id="train-curves")
         with gr.Row():
@@ -122,8 +123,8 @@ def build(tx: Texts, s: Settings, lang: gr.State, history: gr.State) -> MainPane
             layers = gr.Dataframe(interactive=False, elem_id="train-layers")
         with tx.make(gr.Accordion, label_key="acc.code", open=False, elem_id="train-code-panel"):
             tx.make(gr.Markdown, value_key="help.code", elem_classes="dl-help")
-            code = gr.Code(tr("en", "code.none"), language="python", interactive=False, elem_classes="dl-code",
-                           elem_id="train-code")
+            code = tx.make(gr.Code, value_key="code.none", until_replaced=True, language="python",
+                           interactive=False, elem_classes="dl-code", elem_id="train-code")
         with gr.Row():
             export_btn = tx.make(gr.Button, value_key="btn.export", elem_id="export-button")
             export_file = tx.make(gr.File, label_key="field.export_file", interactive=False, height=100,

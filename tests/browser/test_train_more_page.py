@@ -42,6 +42,7 @@ def test_chinese_browser_gets_a_chinese_page_with_chinese_errors(browser, app_ur
     try:
         page.goto(app_url)
         expect(page.locator("#train-button")).to_have_text("开始训练", timeout=30_000)
+        expect(page.locator("#train-status")).to_contain_text("在左侧选择数据集和设置")    # the first status line too
         expect(page.get_by_text("学习率", exact=True).first).to_be_visible()
         expect(page.get_by_text("两个交错的半圆").first).to_be_visible()   # the dataset's description too
         lr = page.locator("#train-lr input")
@@ -62,3 +63,6 @@ def test_switching_to_chinese_translates_labels_and_results(page):
     page.locator("#train-button").click()
     expect(page.locator("#train-status")).to_contain_text("完成", timeout=60_000)
     expect(page.locator("#train-status table")).to_contain_text("准确率")
+    page.locator("#language").get_by_text("English").click()
+    expect(page.locator("#train-button")).to_have_text("Train")
+    expect(page.locator("#train-status table")).to_contain_text("准确率")      # the results stay on the page

@@ -107,6 +107,22 @@ def test_make_writes_each_key_once_builds_in_english_and_relabels():
     assert tx.keys() == {"btn.train", "optimizer.sgd", "optimizer.adam", "field.optimizer", "help.optimizer"}
 
 
+def test_a_status_line_is_translated_until_a_handler_replaces_it():
+    import gradio as gr
+
+    tx = Texts()
+    with gr.Blocks():
+        status = tx.make(gr.Markdown, value_key="train.ready", until_replaced=True)
+        tx.make(gr.Button, value_key="btn.train")
+    assert tx.watched == [status] and status.value == EN["train.ready"]
+    to_status, _ = tx.updates("zh", [EN["train.ready"]])
+    assert to_status["value"] == ZH["train.ready"]
+    to_status, _ = tx.updates("en", [ZH["train.ready"]])
+    assert to_status["value"] == EN["train.ready"]
+    to_status, to_button = tx.updates("zh", ["**Done**: 40 epochs in 1.2 s. On the validation set:"])
+    assert "value" not in to_status and to_button["value"] == "开始训练"
+
+
 def test_texts_relabel_components_and_choices():
     import gradio as gr
 
