@@ -48,6 +48,14 @@ def auto_preview(image, recipe, n_samples, seed, box, lang="en"):
     return augment(image, recipe, n_samples, seed, box, lang)
 
 
+def preview_after_click(image, recipe, n_samples, seed, box, corner, lang="en"):
+    """The preview after a click on the original: none while the box has only its first corner
+    (it would only repeat the one shown, and could land after the preview with the box)."""
+    if corner is not None:
+        return gr.skip(), gr.skip(), gr.skip()
+    return auto_preview(image, recipe, n_samples, seed, box, lang)
+
+
 def details(record, recipe, lang="en"):
     """Status line, per-step timing table, the equivalent code and the download files for a preview record."""
     from core.files import write_text_file
@@ -271,7 +279,8 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     image.change(show_original, [image, box], original, **private).success(**run_auto).success(**after)
     box.change(show_original, [image, box], original, **private)
     original.select(pick_corner, [image, corner, lang], [box, corner], **private) \
-        .success(**run_auto).success(**after)
+        .success(preview_after_click, [*inputs[:-1], corner, lang], outputs, **concurrency, **private, **progress) \
+        .success(**after)
 
     op.change(_op_changed, [op, lang], [about, *slots, border, expand], queue=False, **private)
     switch.change(_op_changed, [op, switch], [about, *slots, border, expand], queue=False, **private)
