@@ -7,7 +7,7 @@ import threading
 
 import gradio as gr
 
-from tabs import augment, common, i18n, train, uploads
+from tabs import augment, common, generate, i18n, train, uploads
 
 TITLE = "DL Lab"
 
@@ -27,6 +27,7 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             texts.extend(train.build(lang, history, switch))
             texts.extend(augment.build(lang, switch))
+            texts.extend(generate.build(lang, switch))
 
         def relabel(choice, *shown):
             choice = i18n.normalize(choice)
@@ -43,7 +44,7 @@ demo = build_demo()
 
 # Each capability's warm-up ("module.function"), run in the background once the server is up.
 # They are named, not imported, so that start-up does not import torch or OpenCV.
-WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up")
+WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up", "core.generate.warm_up")
 
 
 def warm_up(names=WARM_UPS) -> None:

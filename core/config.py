@@ -164,7 +164,9 @@ STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
 
 # Heavy requests served at once per tab (DLLAB_<TAB>_CONCURRENCY overrides); further users
 # wait in the tab's queue, which shows them their place.
-CONCURRENCY = {"train": 4, "augment": 2, "generate": 1}
+# "explain" serves the Generate tab's short forward passes (next-token chart, attention), so that
+# they are not queued behind a long generation.
+CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1}
 
 
 @dataclass(frozen=True)

@@ -320,5 +320,15 @@ def side_by_side(runs: list[Generation]) -> Iterator[tuple[int, TokenRecord]]:
 
 
 def warm_up() -> None:
-    """Import torch and the GPT-2 classes of transformers, so the first Generate does not wait for them."""
-    import transformers.models.gpt2.modeling_gpt2  # noqa: F401
+    """Load the default text model when it is already on this machine (never a download), so the
+    first student to open Generate does not wait for transformers and the weights."""
+    import logging
+
+    from core import models
+    from core.errors import ModelUnavailable
+
+    try:
+        models.load("text", config.default_text_model(), download=False)
+    except ModelUnavailable as missing:
+        logging.getLogger(__name__).info("the default text model is not on this machine yet (%s); Generate will "
+                                         "say what to do", missing.key)

@@ -27,7 +27,9 @@ def _words(text: dict | None) -> dict:
 
 
 def visible(token: str) -> str:
-    """A token with its whitespace made visible."""
+    """A token with its whitespace made visible (a group of bytes, like <e6 b7>, stays as it is)."""
+    if token.startswith("<") and token.endswith(">") and all(len(b) == 2 for b in token[1:-1].split(" ")):
+        return token
     return token.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥") or "∅"
 
 
@@ -60,7 +62,7 @@ def next_token_chart(candidates: Sequence[dict], text: dict | None = None, chose
     top = max([c["prob"] for c in rows] + [c["renormalized"] for c in rows] + [0.01])
     layout = dict(
         height=max(280, 24 * len(rows) + 110), barmode="group", bargap=0.25,
-        xaxis=dict(range=[0, min(1.0, top * 1.25)], tickformat=".0%"),
+        xaxis=dict(range=[0, min(1.0, top * 1.25)], tickformat=".0%" if top > 0.1 else ".1%"),
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(family="ui-monospace, monospace")),
         legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), margin=dict(l=150, r=40, t=60, b=40),
     )

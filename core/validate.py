@@ -17,7 +17,8 @@ from core.errors import InvalidInput
 
 
 def slug(label: str) -> str:
-    return label.lower().replace(" ", "_").replace("(", "").replace(")", "")
+    """'No-repeat n-gram size' -> 'no_repeat_n_gram_size': the control's key in the UI's text table."""
+    return label.lower().replace(" ", "_").replace("-", "_").replace("(", "").replace(")", "")
 
 
 def show(value: Any) -> str:

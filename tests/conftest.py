@@ -62,12 +62,25 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise RuntimeError(f"the app did not serve {url} within {timeout} s")
 
 
+def app_hf_home(root: Path, english: Path, chinese: Path) -> Path:
+    """A Hugging Face cache of the app's own in which the tiny models stand in for GPT-2 and the
+    Chinese GPT-2, under their real ids; DistilGPT2 is missing, as on a machine without it."""
+    from tests.tiny_models import install_in_hf_cache
+
+    hub = root / "hub"
+    install_in_hf_cache(english, hub, "openai-community/gpt2")
+    install_in_hf_cache(chinese, hub, "uer/gpt2-chinese-cluecorpussmall")
+    return root
+
+
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir):
     """`python app.py` started as a user starts it, on a free port given by GRADIO_SERVER_PORT."""
     port = free_port()
+    hf_home = app_hf_home(tmp_path_factory.mktemp("app-hf"), tiny_gpt2_dir, tiny_chinese_gpt2_dir)
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", HF_HOME=str(hf_home))
+    env.pop("DLLAB_TEXT_MODEL", None)
     log = tmp_path_factory.mktemp("app") / "app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out,
