@@ -1,7 +1,7 @@
 """Download DL Lab's pretrained models into the Hugging Face cache, for offline use.
 
-    python -m core.prefetch            # every model the app uses (DLLAB_* settings or defaults)
-    python -m core.prefetch text       # only the text-generation model
+    python -m core.prefetch            # every model the app offers (DLLAB_* settings and defaults)
+    python -m core.prefetch text       # only the text-generation models (GPT-2, DistilGPT2, Chinese GPT-2)
 
 Run it once on a machine with internet access before a workshop; afterwards the
 app loads the models from the cache (~/.cache/huggingface, or HF_HOME) with no network.
@@ -19,13 +19,20 @@ from core import models
 ALLOW = ["*.json", "*.txt", "*.model", "*.safetensors"]
 
 
+def names(kind: str) -> tuple[str, ...]:
+    """The models of ``kind`` a user can pick: every text model of the Generate tab's list, else the default."""
+    from core import config
+
+    return config.text_models() if kind == "text" else (models.default_name(kind),)
+
+
 def plan(kinds: list[str]) -> list[tuple[str, str, str]]:
     """(kind, name, action) per model: action is 'download' or 'local' (a directory, nothing to fetch)."""
     out = []
     for kind in kinds:
-        name = models.default_name(kind)
-        action = "local" if os.path.isdir(os.path.expanduser(name)) else "download"
-        out.append((kind, name, action))
+        for name in names(kind):
+            action = "local" if os.path.isdir(os.path.expanduser(name)) else "download"
+            out.append((kind, name, action))
     return out
 
 

@@ -32,8 +32,18 @@ def test_prefetch_plans_defaults_and_skips_local_directories(monkeypatch, tiny_g
     monkeypatch.setenv("DLLAB_TEXT_MODEL", str(tiny_gpt2_dir))
     assert prefetch.plan(["text", "asr"]) == [
         ("text", str(tiny_gpt2_dir), "local"),
+        ("text", "openai-community/gpt2", "download"),
+        ("text", "distilbert/distilgpt2", "download"),
+        ("text", "uer/gpt2-chinese-cluecorpussmall", "download"),
         ("asr", "facebook/wav2vec2-base-960h", "download"),
     ]
+
+
+def test_prefetch_fetches_every_text_model_the_page_offers(monkeypatch):
+    from core import config
+
+    monkeypatch.delenv("DLLAB_TEXT_MODEL", raising=False)
+    assert [name for _, name, _ in prefetch.plan(["text"])] == list(config.TEXT_MODELS)
 
 
 def test_prefetch_command_explains_offline_mode():
@@ -49,10 +59,10 @@ def test_prefetch_refuses_an_unknown_kind():
     assert result.returncode == 2 and "unknown kind 'vision'" in result.stderr
 
 
-def test_prefetch_command_with_only_local_models_needs_no_network(tiny_gpt2_dir, tiny_asr_dir):
-    env = {"DLLAB_TEXT_MODEL": str(tiny_gpt2_dir), "DLLAB_ASR_MODEL": str(tiny_asr_dir)}
+def test_prefetch_command_with_only_local_models_needs_no_network(tiny_asr_dir):
+    env = {"DLLAB_ASR_MODEL": str(tiny_asr_dir)}
     import os
-    result = subprocess.run([sys.executable, "-m", "core.prefetch"], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "core.prefetch", "asr"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60, env={**os.environ, **env})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("is a local directory") == 2
+    assert result.stdout.count("is a local directory") == 1
