@@ -16,6 +16,7 @@ SLOTS = 3  # the most range parameters any op has
 OP_CHOICES = [(f"op.{op}", op) for op in config.AUGMENT_OPS]
 BORDER_CHOICES = [(f"border.{b}", b) for b in config.BORDER_MODES]
 NOTES = ("palette", "16bit", "grayscale", "alpha", "downscaled")
+FIRST_PHOTO = "flower"      # the sample photo the tab opens with
 
 
 def _caption(lang: str, index: int, ops: list[str], box, had_box: bool) -> str:
@@ -164,6 +165,16 @@ def default_recipe_text() -> str:
     return recipe_text(default_recipe())
 
 
+def first_photo(image, opened):
+    """The first time the tab opens, with no photo yet, show the sample flower: the photo's
+    change event then previews it, as after an upload, so a student sees variants at once."""
+    from core.images import sample_photos
+
+    if opened or image is not None:
+        return gr.skip(), True
+    return sample_photos().get(FIRST_PHOTO) or gr.skip(), True
+
+
 def reroll() -> int:
     return secrets.randbelow(int(config.SEED.maximum) + 1)
 
@@ -194,7 +205,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     from core.images import sample_photos
 
     tx = Texts()
-    with tab_with_intro(tx, "augment"):
+    with tab_with_intro(tx, "augment") as tab:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 image = tx.make(CheckedImage, label_key="field.image", type="filepath",
@@ -261,6 +272,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                 record = record_accordion(tx, elem_id="augment-record", panel_id="augment-record-panel")
 
     corner = gr.State(None)
+    opened = gr.State(False)            # whether this page has opened the tab (and been shown a photo)
     inputs = [image, recipe, n_samples, seed, box, lang]
     outputs = [gallery, recipe, record]
     concurrency = config.concurrency("augment")
@@ -277,6 +289,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     again.click(reroll, None, seed, queue=False, **private).success(**run_auto).success(**after)
     box.submit(**run_auto).success(**after)
     image.change(show_original, [image, box], original, **private).success(**run_auto).success(**after)
+    tab.select(first_photo, [image, opened], [image, opened], queue=False, **private)    # previewed by the line above
     box.change(show_original, [image, box], original, **private)
     original.select(pick_corner, [image, corner, lang], [box, corner], **private) \
         .success(preview_after_click, [*inputs[:-1], corner, lang], outputs, **concurrency, **private, **progress) \

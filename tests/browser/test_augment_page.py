@@ -8,14 +8,33 @@ from core.images import sample_photos
 
 
 def open_tab(page):
+    """Open the tab and wait for the sample photo it opens with to be previewed."""
     page.get_by_role("tab", name="Augment").click()
-    page.locator("#augment-image").wait_for()
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+
+
+def upload(page, path):
+    """Upload a photo (not the flower the tab opens with) and wait for its own variants."""
+    gallery = page.locator("#augment-gallery img")
+    before = gallery.first.get_attribute("src") if gallery.count() else None
+    page.locator("#augment-image input[type=file]").set_input_files(path)
+    if before is not None:
+        expect(gallery.first).not_to_have_attribute("src", before, timeout=30_000)
+    expect(gallery).to_have_count(8, timeout=30_000)
+
+
+def test_the_tab_opens_with_a_sample_photo_and_its_variants(page):
+    page.get_by_role("tab", name="Augment").click()
+    expect(page.locator("#augment-image img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#augment-original img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    expect(page.locator("#augment-status")).to_contain_text("8 variants")
+    expect(page.locator("#augment-timing")).to_contain_text("flip left-right")
 
 
 def test_upload_shows_n_variants_then_fewer_on_request(page, tmp_path):
     open_tab(page)
-    page.locator("#augment-image input[type=file]").set_input_files(sample_photos()["flower"])
-    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    upload(page, sample_photos()["china"])
     expect(page.locator("#augment-status")).to_contain_text("8 variants")
     expect(page.locator("#augment-timing")).to_contain_text("flip left-right")
 
@@ -28,8 +47,7 @@ def test_upload_shows_n_variants_then_fewer_on_request(page, tmp_path):
 
 def test_two_clicks_on_the_original_draw_a_box_that_every_variant_carries(page):
     open_tab(page)
-    page.locator("#augment-image input[type=file]").set_input_files(sample_photos()["china"])
-    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    upload(page, sample_photos()["china"])
     original = page.locator("#augment-original img")
     original.wait_for()
     bbox = original.bounding_box()
@@ -54,8 +72,7 @@ def test_two_clicks_on_the_original_draw_a_box_that_every_variant_carries(page):
 
 def test_add_step_extends_the_recipe_and_the_code_repeats_it(page):
     open_tab(page)
-    page.locator("#augment-image input[type=file]").set_input_files(sample_photos()["china"])
-    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    upload(page, sample_photos()["china"])
     recipe = page.locator("#augment-recipe .cm-content")
     before = recipe.inner_text().count('"op"')
     page.locator("#augment-add").click()
@@ -88,18 +105,17 @@ def test_bad_uploads_and_a_broken_recipe_get_a_clear_message_and_the_page_keeps_
     from PIL import Image
 
     open_tab(page)
-    upload = page.locator("#augment-image input[type=file]")
+    photo = page.locator("#augment-image input[type=file]")
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_text("these are lecture notes, not a picture\n" * 20)
     tiny = tmp_path / "tiny.png"
     Image.new("RGB", (1, 1), "red").save(tiny)
     for path, message in ((not_an_image, "not an image file DL Lab can read"), (tiny, "each side must be at least")):
-        upload.set_input_files(str(path))
+        photo.set_input_files(str(path))
         expect(page.locator(".toast-body", has_text=message).first).to_be_visible(timeout=20_000)
         page.locator("#augment-image button[aria-label='Remove Image']").click()
 
-    upload.set_input_files(sample_photos()["flower"])
-    expect(page.locator("#augment-gallery img")).to_have_count(8, timeout=30_000)
+    upload(page, sample_photos()["china"])
     broken = '[{"op": "rotate", "params": {"angle": [0, 10]}'
     write_recipe(page, broken)
     page.locator("#augment-button").click()
