@@ -10,6 +10,8 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
+from tests.conftest import ROOT
+
 GOOD = dict(prompt="Deep learning models", max_new_tokens=24, strategy="greedy", temperature=1.0, top_k=50,
             top_p=0.95, num_beams=3, repetition_penalty=1.0, no_repeat_ngram_size=0, seed=0, precision="fp32",
             model="openai-community/gpt2")
@@ -141,3 +143,16 @@ def test_a_prompt_longer_than_the_context_is_cut_and_said(client):
 
 def test_stop_with_nothing_running_says_so(client):
     assert "Nothing is generating" in client.predict(api_name="/stop_generation")
+
+
+def test_readme_generate_example_runs_as_written(app_url, capsys):
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- api-example-generate -->\s*```python\n(.*?)```", readme, re.S)
+    assert block, "README has no marked gradio_client example for Generate"
+    code = block.group(1)
+    assert 'Client("http://127.0.0.1:7860/")' in code
+    exec(compile(code.replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), {})
+    lines = capsys.readouterr().out.strip().splitlines()
+    new_tokens, speed, _ = lines[-2].split(" ", 2)
+    assert int(new_tokens) == 20 and float(speed) > 0
+    assert re.fullmatch(r"\d+ of 20 candidates survive top-k and top-p", lines[-1])
