@@ -206,6 +206,10 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
 
     tx = Texts()
     with tab_with_intro(tx, "augment") as tab:
+        # Inside the tab: a component left directly in gr.Tabs shifts the page's tab indices
+        # (Gradio counts it as a child), and the tab after it then shows twice in the tab bar.
+        corner = gr.State(None)
+        opened = gr.State(False)        # whether this page has opened the tab (and been shown a photo)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 image = tx.make(CheckedImage, label_key="field.image", type="filepath",
@@ -271,8 +275,6 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                     code_file = tx.make(gr.DownloadButton, label_key="btn.download_code", size="sm")
                 record = record_accordion(tx, elem_id="augment-record", panel_id="augment-record-panel")
 
-    corner = gr.State(None)
-    opened = gr.State(False)            # whether this page has opened the tab (and been shown a photo)
     inputs = [image, recipe, n_samples, seed, box, lang]
     outputs = [gallery, recipe, record]
     concurrency = config.concurrency("augment")

@@ -27,6 +27,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     tx = Texts()
     private = dict(api_visibility="private")
     with tab_with_intro(tx, "generate") as tab:
+        run_state = gr.State(None)      # this session's last run, for the views (inside the tab: see augment)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 s = settings_column.build(tx)
@@ -86,7 +87,6 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                 # The /next_token and /attention API: hidden triggers over the same controls.
                 api_next, api_attention = gr.Button(visible=False), gr.Button(visible=False)
                 next_json, attention_json = gr.JSON(visible=False), gr.JSON(visible=False)
-    run_state = gr.State(None)          # this session's last run, for the views
 
     heavy, quick = config.concurrency("generate"), config.concurrency("explain")
     sees = dict(fn=views.what_the_model_sees, inputs=[prompt, *s.sampling(), picker, run_state, lang],

@@ -104,3 +104,18 @@ def test_each_tab_queues_its_heavy_events_as_configured(monkeypatch):
     for name in ("train", "sweep", "scratch"):
         assert (events[name].concurrency_id, events[name].concurrency_limit) == ("train", 3)
     assert (events["augment"].concurrency_id, events["augment"].concurrency_limit) == ("augment", 2)
+
+
+def test_every_child_of_a_tab_bar_is_a_tab():
+    """Gradio's tab bar numbers a tab by its place among *all* children of gr.Tabs, but lists the
+    first tabs by their place among the tabs only: anything else placed directly in gr.Tabs (a
+    gr.State made after a tab's ``with`` block, say) makes the tab after it show twice once clicked."""
+    import gradio as gr
+
+    import app
+
+    demo = app.build_demo()
+    strays = [(tabs.elem_id or tabs._id, type(child).__name__)
+              for tabs in demo.blocks.values() if isinstance(tabs, gr.Tabs)
+              for child in tabs.children if not isinstance(child, gr.Tab)]
+    assert strays == []
