@@ -125,14 +125,17 @@ class TransformerClassifier(nn.Module):
 def build_model(architecture: str, n_features: int, image_shape, hidden_sizes, n_classes: int,
                 dropout: float, init_generator: torch.Generator, dropout_generator: torch.Generator) -> nn.Module:
     """The named architecture with every parameter drawn from ``init_generator``."""
-    if architecture == "mlp":
-        model = MLP(n_features, hidden_sizes, n_classes, dropout, dropout_generator)
-    else:
-        if image_shape is None:
-            raise InvalidInput("Model", "needs_images", model=architecture.upper())
-        cls = {"cnn": CNN, "lstm": LSTMClassifier, "transformer": TransformerClassifier}[architecture]
-        model = cls(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
-    init_parameters(model, init_generator)
+    from core.device import model_building
+
+    if architecture != "mlp" and image_shape is None:
+        raise InvalidInput("Model", "needs_images", model=architecture.upper())
+    with model_building:                # never while transformers is loading a model (see core.device)
+        if architecture == "mlp":
+            model = MLP(n_features, hidden_sizes, n_classes, dropout, dropout_generator)
+        else:
+            cls = {"cnn": CNN, "lstm": LSTMClassifier, "transformer": TransformerClassifier}[architecture]
+            model = cls(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
+        init_parameters(model, init_generator)
     return model
 
 

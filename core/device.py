@@ -13,6 +13,12 @@ log = logging.getLogger(__name__)
 _threads_set = False
 _lock = threading.Lock()
 
+# transformers' from_pretrained swaps torch.nn.init's functions (and others) for no-ops while it
+# loads, process-wide: a model built in another thread meanwhile keeps uninitialised weights,
+# and two loads at once leave their parameters on the meta device or the no-ops in place for
+# good. Loading a pretrained model and building a model to train both hold this lock.
+model_building = threading.RLock()
+
 
 def configure_threads() -> None:
     """Set torch's thread counts once per process.

@@ -202,9 +202,16 @@ def _load_uncached(kind: str, spec: ModelKind, name: str, device, download: bool
             if not hub_reachable():
                 raise ModelUnavailable("model_not_cached_unreachable", **said) from not_cached
             try:
-                model, processor = _from_pretrained(spec, name, local_only=False)
-            except OSError as failed:
-                raise ModelUnavailable("model_download_failed", detail=str(failed), **said) from failed
+                # Download first (progress bars a page can follow), then load from the cache: the
+                # load holds core.device.model_building, the download must not.
+                from core.prefetch import fetch
+
+                fetch(name)
+                model, processor = _from_pretrained(spec, name, local_only=True)
+            except ModelUnavailable:
+                raise
+            except Exception as failed:  # noqa: BLE001 - any failure of the Hub client is said the same way
+                raise ModelUnavailable("model_download_failed", detail=_first_line(failed), **said) from failed
             source = "downloaded"
     model = model.to(device).eval()
     _prepare(kind, model, device)
@@ -218,16 +225,25 @@ def _from_pretrained(spec: ModelKind, name: str, local_only: bool):
     import torch
     import transformers
 
+    from core.device import model_building
+
     model_cls = getattr(transformers, spec.model_class)
     processor_cls = getattr(transformers, spec.processor_class)
     try:
         processor = processor_cls.from_pretrained(name, local_files_only=local_only)
+        # One load at a time, and no model built meanwhile: transformers patches torch while it loads.
         # float32 on purpose: bfloat16 has no fast kernels on most CPUs.
-        model = model_cls.from_pretrained(name, local_files_only=local_only, dtype=torch.float32,
-                                          **dict(spec.options))
+        with model_building:
+            model = model_cls.from_pretrained(name, local_files_only=local_only, dtype=torch.float32,
+                                              **dict(spec.options))
     except (ValueError, KeyError) as bad:
         # e.g. a directory holding a model of another kind, or a broken config.json
-        first_line = str(bad).strip().splitlines()[0][:200] if str(bad).strip() else type(bad).__name__
-        raise ModelUnavailable("model_wrong_kind", name=name, label=spec.label, detail=first_line,
+        raise ModelUnavailable("model_wrong_kind", name=name, label=spec.label, detail=_first_line(bad),
                                env_var=spec.env_var) from bad
     return model, processor
+
+
+def _first_line(exc: Exception) -> str:
+    """An exception's first line, short enough for a message on the page."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

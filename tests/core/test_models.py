@@ -139,3 +139,35 @@ def test_device_follows_dllab_device(tiny_gpt2_dir, monkeypatch):
     m = models.load("text", str(tiny_gpt2_dir))
     expected = "cuda" if wanted.startswith("cuda") else "cpu"
     assert next(m.model.parameters()).device.type == expected
+
+
+def test_loads_and_model_building_at_the_same_time_stay_correct(tiny_gpt2_dir, tiny_chinese_gpt2_dir):
+    """transformers swaps torch.nn.init's functions for no-ops while it loads a model, for the whole
+    process: two loads at once, or a model built for training meanwhile, must not notice."""
+    import torch.nn.init as init
+
+    from core.train import TrainConfig, TrainingRun
+
+    originals = {name: getattr(init, name) for name in ("kaiming_uniform_", "uniform_", "normal_", "ones_")}
+    config = TrainConfig(dataset="digits", model="transformer", hidden_sizes=(32,), epochs=1)
+    reference = TrainingRun(config).model.state_dict()
+    errors = []
+
+    def load(path):
+        try:
+            for _ in range(3):
+                models._load_uncached("text", models.KINDS["text"], str(path), torch.device("cpu"))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    loaders = [threading.Thread(target=load, args=(p,)) for p in (tiny_gpt2_dir, tiny_chinese_gpt2_dir)]
+    for t in loaders:
+        t.start()
+    built = []
+    while any(t.is_alive() for t in loaders):
+        built.append(TrainingRun(config).model.state_dict())
+    for t in loaders:
+        t.join()
+    assert not errors
+    assert built and all(all(torch.equal(b[k], reference[k]) for k in reference) for b in built)
+    assert {name: getattr(init, name) for name in originals} == originals
