@@ -89,7 +89,8 @@ def make_tiny_chinese_gpt2(path: Path) -> Path:
     (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     assert len(set(vocab)) == len(vocab)
     tokenizer = BertTokenizer(vocab={token: i for i, token in enumerate(vocab)}, do_lower_case=True)
-    cfg = GPT2Config(vocab_size=len(vocab), n_positions=128, n_embd=32, n_layer=2, n_head=2,
+    # GPT-2's full context, so a test can ask for hundreds of new tokens (the English one has 128)
+    cfg = GPT2Config(vocab_size=len(vocab), n_positions=1024, n_embd=32, n_layer=2, n_head=2,
                      bos_token_id=50256, eos_token_id=50256, tokenizer_class="BertTokenizer")
     torch.manual_seed(1)
     GPT2LMHeadModel(cfg).save_pretrained(path)
