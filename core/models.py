@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 from core import config
 from core.device import get_device
 from core.errors import InvalidInput, ModelUnavailable
+from core.validate import slug
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def _load_uncached(kind: str, spec: ModelKind, name: str, device, download: bool
             model, processor = _from_pretrained(spec, name, local_only=True)
             source = "Hugging Face cache"
         except OSError as not_cached:
-            said = dict(label=spec.label, name=name, env_var=spec.env_var)
+            said = dict(label=spec.label, control=slug(spec.label), name=name, env_var=spec.env_var)
             if offline_mode() or not download:
                 raise ModelUnavailable("model_not_cached_offline", **said) from not_cached
             if not hub_reachable():
@@ -238,8 +239,8 @@ def _from_pretrained(spec: ModelKind, name: str, local_only: bool):
                                               **dict(spec.options))
     except (ValueError, KeyError) as bad:
         # e.g. a directory holding a model of another kind, or a broken config.json
-        raise ModelUnavailable("model_wrong_kind", name=name, label=spec.label, detail=_first_line(bad),
-                               env_var=spec.env_var) from bad
+        raise ModelUnavailable("model_wrong_kind", name=name, label=spec.label, control=slug(spec.label),
+                               detail=_first_line(bad), env_var=spec.env_var) from bad
     return model, processor
 
 

@@ -4,6 +4,8 @@ the Chinese is below, one entry per key with the same placeholders."""
 from core.messages import MESSAGES
 
 EN = {f"error.{key}": text for key, text in MESSAGES.items()}
+# The kinds of pretrained model, named inside the model messages ({label}).
+EN |= {"field.text_generation": "text-generation", "field.speech_recognition": "speech-recognition"}
 
 _PREFETCH_ADVICE = (
     "解决方法：在一台能上网的机器上运行一次 `python -m core.prefetch`（它会把 DL Lab 的模型下载到 Hugging Face 缓存 "
@@ -12,6 +14,7 @@ _PREFETCH_ADVICE = (
 )
 
 ZH = {
+    "field.text_generation": "文本生成", "field.speech_recognition": "语音识别",
     # --- any control, training, history, CSV ----------------------------------------------------
     "error.required": "{label}为必填项：请输入 {lo} 到 {hi} 之间的数字。",
     "error.not_number": "{label}必须是数字，收到的是 {value}。",
@@ -99,12 +102,12 @@ ZH = {
     "error.model_dir_empty": "目录 '{name}' 中没有模型：需要 config.json 和 save_pretrained() 写出的权重。请让 {env_var} "
                              "指向这样的目录。",
     "error.model_no_dir": "目录 '{name}' 不存在。请检查 {env_var}。",
-    "error.model_not_cached_offline": "{label} 模型 '{name}' 无法加载：它不在本地缓存中，并且设置了 HF_HUB_OFFLINE。"
+    "error.model_not_cached_offline": "{label}模型 '{name}' 无法加载：它不在本地缓存中，并且设置了 HF_HUB_OFFLINE。"
                                       + _PREFETCH_ADVICE,
-    "error.model_not_cached_unreachable": "{label} 模型 '{name}' 无法加载：它不在本地缓存中，并且无法连接 Hugging Face "
+    "error.model_not_cached_unreachable": "{label}模型 '{name}' 无法加载：它不在本地缓存中，并且无法连接 Hugging Face "
                                           "Hub。" + _PREFETCH_ADVICE,
-    "error.model_download_failed": "{label} 模型 '{name}' 无法加载：下载失败（{detail}）。" + _PREFETCH_ADVICE,
-    "error.model_wrong_kind": "'{name}' 中没有 DL Lab 能使用的 {label} 模型（{detail}）。请检查 {env_var}。",
+    "error.model_download_failed": "{label}模型 '{name}' 无法加载：下载失败（{detail}）。" + _PREFETCH_ADVICE,
+    "error.model_wrong_kind": "'{name}' 中没有 DL Lab 能使用的 {label}模型（{detail}）。请检查 {env_var}。",
 
     # --- text generation -------------------------------------------------------------------------
     "error.prompt_empty": "请先写一个提示词：模型会接着你给的文字往下写。",

@@ -155,3 +155,14 @@ def test_a_key_defined_by_two_string_modules_is_refused(monkeypatch):
     monkeypatch.setattr(tabs.strings, "MODULES", ("app", "train", "app"))
     with pytest.raises(ImportError, match=r"tabs/strings/app.py defines EN keys another module has: \['acc.record'"):
         tabs.strings._merged("EN")
+
+
+def test_a_missing_model_is_explained_in_chinese_with_its_kind_translated():
+    from core import models
+    from core.errors import ModelUnavailable
+
+    with pytest.raises(ModelUnavailable) as err:
+        models.load("text", "distilbert/distilgpt2")
+    text = error_text("zh", err.value)
+    assert text.startswith("文本生成模型 'distilbert/distilgpt2' 无法加载") and "python -m core.prefetch" in text
+    assert "DLLAB_TEXT_MODEL" in text and err.value.message.startswith("The text-generation model")
