@@ -13,12 +13,11 @@ SOURCES = {"local directory": "source.local", "Hugging Face cache": "source.cach
 
 
 def _settings(prompt, max_new_tokens, strategy, temperature, top_k, top_p, num_beams, repetition_penalty,
-              no_repeat_ngram_size, seed, precision, model, **override):
+              no_repeat_ngram_size, seed, precision, model):
     from core.generate import GenerateConfig
 
-    return GenerateConfig.from_user(prompt, max_new_tokens, override.get("strategy", strategy), temperature, top_k,
-                                    top_p, num_beams, repetition_penalty, no_repeat_ngram_size, seed,
-                                    precision, model)
+    return GenerateConfig.from_user(prompt, max_new_tokens, strategy, temperature, top_k, top_p, num_beams,
+                                    repetition_penalty, no_repeat_ngram_size, seed, precision, model)
 
 
 def _load(cfg):
@@ -117,8 +116,8 @@ def compare(prompt, strategies, max_new_tokens, strategy, temperature, top_k, to
     from core.generate import Generation, side_by_side
 
     chosen = validate.choices(strategies, config.STRATEGIES, "Strategies", config.MAX_COMPARE)
-    configs = [_settings(prompt, max_new_tokens, strategy, temperature, top_k, top_p, num_beams, repetition_penalty,
-                         no_repeat_ngram_size, seed, precision, model, strategy=s) for s in chosen]
+    configs = [_settings(prompt, max_new_tokens, each, temperature, top_k, top_p, num_beams, repetition_penalty,
+                         no_repeat_ngram_size, seed, precision, model) for each in chosen]
     loaded, missing = _load(configs[0])
     if missing is not None:
         yield "", "", "", f"⚠️ {error_text(lang, missing)}"

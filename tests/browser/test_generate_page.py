@@ -78,3 +78,16 @@ def test_chinese_page_generates_chinese_with_the_chinese_model(browser, app_url)
         expect(page.locator("#generate-tokens-view")).to_contain_text("[CLS]")
     finally:
         context.close()
+
+
+def test_side_by_side_writes_under_each_chosen_strategy(page):
+    open_generate(page)
+    page.get_by_role("tab", name="Side by side", exact=True).click()
+    page.locator("#compare-strategies").get_by_text("beam search", exact=True).click()
+    expect(page.locator("#compare-2")).to_be_visible()
+    page.locator("#compare-button").click()
+    status = page.locator("#compare-status")
+    for strategy in ("greedy", "sample", "beam search"):
+        expect(status).to_contain_text(strategy, timeout=60_000)
+    for i in range(3):
+        assert page.locator(f"#compare-{i} textarea").input_value() != ""
