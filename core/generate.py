@@ -235,47 +235,64 @@ class Generation:
         finally:
             self._seconds = time.perf_counter() - self._started
 
+    # Gradio resumes a generator on whichever worker thread is free, and torch's grad mode belongs
+    # to a thread: a `with torch.inference_mode()` around a `yield` would leave it switched off for
+    # the next handler on that thread (a training step then fails). So only the functions below,
+    # which never yield, run in inference mode.
     def _decode(self) -> Iterator[TokenRecord]:
-        cfg, lm = self.config, self.model.lm
+        cfg = self.config
         generator = torch.Generator().manual_seed(cfg.seed)
-        greedy = cfg.strategy == "greedy"
         history = torch.tensor(self.prompt_ids)
         if self.should_stop():
             self.stopped = True
             return
-        with torch.inference_mode():
-            step = lm.step(history.view(1, -1))
-            for index in range(cfg.max_new_tokens):
-                scores = penalize(step.logits[0], history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
-                probs = probabilities(scores, cfg.temperature)
-                keep = None if greedy else survivors(probs, cfg.top_k, cfg.top_p)
-                token = choose(scores, probs, keep, greedy, generator)
-                record = self._record(index, token, probs, keep)
-                yield record
-                if record.end or index == cfg.max_new_tokens - 1:
-                    break
-                if self.should_stop():
-                    self.stopped = True
-                    break
-                history = torch.cat([history, torch.tensor([token])])
-                step = lm.step(torch.tensor([[token]]), step.cache)
+        step = self._forward(history.view(1, -1))
+        for index in range(cfg.max_new_tokens):
+            record = self._next(index, step, history, generator)
+            yield record
+            if record.end or index == cfg.max_new_tokens - 1:
+                break
+            if self.should_stop():
+                self.stopped = True
+                break
+            history = torch.cat([history, torch.tensor([record.id])])
+            step = self._forward(torch.tensor([[record.id]]), step.cache)
+
+    @torch.inference_mode()
+    def _forward(self, ids: torch.Tensor, cache=None):
+        return self.model.lm.step(ids, cache)
+
+    @torch.inference_mode()
+    def _next(self, index: int, step, history: torch.Tensor, generator: torch.Generator) -> TokenRecord:
+        """The token after ``history`` under the run's rules, and its record."""
+        cfg = self.config
+        greedy = cfg.strategy == "greedy"
+        scores = penalize(step.logits[0], history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
+        probs = probabilities(scores, cfg.temperature)
+        keep = None if greedy else survivors(probs, cfg.top_k, cfg.top_p)
+        return self._record(index, choose(scores, probs, keep, greedy, generator), probs, keep)
 
     def _beam(self) -> Iterator[TokenRecord]:
+        yield from self._beam_records()
+
+    @torch.inference_mode()
+    def _beam_records(self) -> list[TokenRecord]:
         cfg, lm, codec = self.config, self.model.lm, self.model.codec
-        with torch.inference_mode():
-            new = lm.beam_search(self.prompt_ids, cfg.num_beams, cfg.max_new_tokens, cfg.repetition_penalty,
-                                 cfg.no_repeat_ngram_size, codec.eos, codec.pad)
-            if codec.eos and codec.eos[0] in new:      # generate pads after the end; keep up to it
-                new = new[: new.index(codec.eos[0]) + 1]
-            if not new:
-                return
-            full = torch.tensor([self.prompt_ids + new])
-            # The model's distribution at every position of the chosen sequence, under the same rules.
-            logits = lm.all_logits(full)[0, len(self.prompt_ids) - 1: -1]
-            for index, token in enumerate(new):
-                history = full[0, : len(self.prompt_ids) + index]
-                scores = penalize(logits[index], history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
-                yield self._record(index, token, probabilities(scores, cfg.temperature), None)
+        new = lm.beam_search(self.prompt_ids, cfg.num_beams, cfg.max_new_tokens, cfg.repetition_penalty,
+                             cfg.no_repeat_ngram_size, codec.eos, codec.pad)
+        if codec.eos and codec.eos[0] in new:      # generate pads after the end; keep up to it
+            new = new[: new.index(codec.eos[0]) + 1]
+        if not new:
+            return []
+        full = torch.tensor([self.prompt_ids + new])
+        # The model's distribution at every position of the chosen sequence, under the same rules.
+        logits = lm.all_logits(full)[0, len(self.prompt_ids) - 1: -1]
+        records = []
+        for index, token in enumerate(new):
+            history = full[0, : len(self.prompt_ids) + index]
+            scores = penalize(logits[index], history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
+            records.append(self._record(index, token, probabilities(scores, cfg.temperature), None))
+        return records
 
     def _record(self, index: int, token: int, probs: torch.Tensor, keep: torch.Tensor | None) -> TokenRecord:
         codec = self.model.codec

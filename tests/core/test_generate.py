@@ -183,3 +183,20 @@ def test_int8_generates_through_the_same_loop(tiny_gpt2_dir):
     model = text_model(str(tiny_gpt2_dir), "int8")
     _, records, result = run(model, max_new_tokens=8)
     assert len(records) == 8 and result.summary()["precision"] == "int8" and result.summary()["device"] == "cpu"
+
+
+@pytest.mark.parametrize("strategy", ["greedy", "beam"])
+def test_a_paused_generation_leaves_autograd_on_in_every_thread(english, strategy):
+    """Gradio resumes a generator on any free worker thread, and the next handler on that thread
+    may train a model: between tokens, no thread may be left in inference mode."""
+    tokens = Generation(GenerateConfig(prompt="Deep learning", max_new_tokens=6, strategy=strategy,
+                                       num_beams=2, model=english.name), english).tokens()
+    next(tokens)
+    assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append((next(tokens), torch.is_grad_enabled(),
+                                                           torch.is_inference_mode_enabled())))
+    worker.start()
+    worker.join()
+    assert seen and seen[0][1] and not seen[0][2]
+    assert torch.is_grad_enabled() and len(list(tokens)) == 4
