@@ -97,3 +97,14 @@ def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def readme_example(marker: str, app_url: str) -> str:
+    """The README's ``gradio_client`` example after ``<!-- marker -->``, pointed at ``app_url``."""
+    import re
+
+    block = re.search(rf"<!-- {marker} -->\s*```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block, f"README has no gradio_client example marked {marker}"
+    code = block.group(1)
+    assert 'Client("http://127.0.0.1:7860/")' in code
+    return code.replace("http://127.0.0.1:7860/", app_url)

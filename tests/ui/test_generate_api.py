@@ -10,7 +10,7 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
-from tests.conftest import ROOT
+from tests.conftest import readme_example
 
 GOOD = dict(prompt="Deep learning models", max_new_tokens=24, strategy="greedy", temperature=1.0, top_k=50,
             top_p=0.95, num_beams=3, repetition_penalty=1.0, no_repeat_ngram_size=0, seed=0, precision="fp32",
@@ -151,12 +151,7 @@ def test_stop_with_nothing_running_says_so(client):
 
 
 def test_readme_generate_example_runs_as_written(app_url, capsys):
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- api-example-generate -->\s*```python\n(.*?)```", readme, re.S)
-    assert block, "README has no marked gradio_client example for Generate"
-    code = block.group(1)
-    assert 'Client("http://127.0.0.1:7860/")' in code
-    exec(compile(code.replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), {})
+    exec(compile(readme_example("api-example-generate", app_url), "README.md", "exec"), {})
     lines = capsys.readouterr().out.strip().splitlines()
     new_tokens, speed, _ = lines[-2].split(" ", 2)
     assert int(new_tokens) == 20 and float(speed) > 0

@@ -1,13 +1,12 @@
 """The Train tab through its public API, as a gradio_client user (or a Space visitor) calls it."""
 
-import re
 import threading
 import time
 
 import pytest
 from gradio_client.exceptions import AppError
 
-from tests.conftest import ROOT
+from tests.conftest import readme_example
 
 GOOD = dict(dataset="moons", hidden_sizes="64, 64", optimizer="adam", learning_rate=0.01, epochs=15,
             batch_size=32, dropout=0.1, weight_decay=0.0, seed=0)
@@ -118,11 +117,6 @@ def test_several_users_can_train_at_the_same_time(app_url):
 
 
 def test_readme_api_example_runs_as_written(app_url, capsys):
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- api-example -->\s*```python\n(.*?)```", readme, re.S)
-    assert block, "README has no marked gradio_client example"
-    code = block.group(1)
-    assert 'Client("http://127.0.0.1:7860/")' in code
-    exec(compile(code.replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), {})
+    exec(compile(readme_example("api-example", app_url), "README.md", "exec"), {})
     last_line = capsys.readouterr().out.strip().splitlines()[-1].split()   # Client prints "Loaded as API" first
     assert len(last_line) == 3 and all(0.5 < float(x) <= 1 for x in last_line)
