@@ -15,36 +15,34 @@ import torch
 from core import config, validate
 from core.errors import InvalidInput
 from core.generate import (GenerationResult, TextModel, check_model, check_precision, check_prompt,
-                           check_temperature, check_top_p, text_model)
-from core.sampling import probabilities, survivors
+                           check_temperature, check_top_p, fit_prompt, text_model)
+from core.sampling import candidates, probabilities, survivors
 
 
-def distribution(probs: torch.Tensor, keep: torch.Tensor, codec, count: int = config.CHART_CANDIDATES) -> list[dict]:
-    """The ``count`` most likely tokens, most likely first: ``prob`` after temperature and before any
-    cut, ``kept`` whether top-k and top-p keep it, ``renormalized`` its share among the survivors."""
-    weights = torch.where(keep, probs, 0.0)
-    weights = weights / weights.sum()
-    top = torch.topk(probs, min(count, probs.numel()))
-    return [{"token": codec.piece(i), "id": i, "prob": p, "kept": k, "renormalized": r}
-            for i, p, k, r in zip(top.indices.tolist(), top.values.tolist(), keep[top.indices].tolist(),
-                                  weights[top.indices].tolist())]
+def candidate_rows(shown, codec) -> list[dict]:
+    """``Candidate``s as the API and the page show them: {token, id, prob, kept, renormalized}."""
+    return [{"token": codec.piece(c.id), "id": c.id, "prob": c.prob, "kept": c.kept,
+             "renormalized": c.renormalized} for c in shown]
 
 
 def next_token(prompt, temperature=config.TEMPERATURE.default, top_k=config.TOP_K.default,
-               top_p=config.TOP_P.default, model=None, precision="fp32") -> list[dict]:
-    """The model's candidates for the token after ``prompt`` under temperature, top-k and top-p."""
+               top_p=config.TOP_P.default, model=None, precision="fp32", download: bool = True) -> list[dict]:
+    """The model's config.CHART_CANDIDATES most likely tokens after ``prompt``, most likely first:
+    ``prob`` after temperature and before any cut, ``kept`` whether top-k and top-p keep it,
+    ``renormalized`` its share among the survivors. ``download=False``: a model that is not on
+    this machine is refused rather than fetched (the page's live view must not start a download)."""
     prompt = check_prompt(prompt)
     temperature, top_p = check_temperature(temperature), check_top_p(top_p)
     top_k = validate.number(top_k, config.TOP_K)
-    loaded = text_model(check_model(model), check_precision(precision))
-    ids = loaded.codec.encode(prompt)
-    if len(ids) <= len(loaded.codec.prefix):
+    loaded = text_model(check_model(model), check_precision(precision), download=download)
+    codec = loaded.codec
+    ids = codec.encode(prompt)
+    if len(ids) <= len(codec.prefix):
         raise InvalidInput("Prompt", "prompt_no_tokens")
-    ids = ids[-loaded.lm.context:]
     with torch.inference_mode():
-        scores = loaded.lm.step(torch.tensor([ids])).logits[0]
+        scores = loaded.lm.step(torch.tensor([fit_prompt(ids, codec.prefix, loaded.lm.context)])).logits[0].cpu()
     probs = probabilities(scores, temperature)
-    return distribution(probs, survivors(probs, top_k, top_p), loaded.codec)
+    return candidate_rows(candidates(probs, survivors(probs, top_k, top_p), config.CHART_CANDIDATES), codec)
 
 
 def attention_map(loaded: TextModel, ids: list[int], layer, head) -> dict:

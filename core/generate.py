@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import torch
 
 from core import config, validate
 from core.errors import InvalidInput, ResourceLimit
-from core.lm import HFCausalLM, TextCodec
-from core.sampling import choose, penalize, probabilities, survivors
+from core.lm import TextModel, text_model  # noqa: F401 - text_model is this module's public way to a model
+from core.sampling import Candidate, candidates, choose, penalize, probabilities, survivors
 
 
 def _as_float(value) -> float | None:
@@ -106,35 +106,6 @@ class GenerateConfig:
 
 
 @dataclass(frozen=True)
-class TextModel:
-    """A loaded language model with its codec and where it came from."""
-
-    lm: Any                 # a core.lm.CausalLM
-    codec: TextCodec
-    name: str
-    source: str
-    device: str
-    precision: str
-
-
-def text_model(name: str, precision: str = "fp32") -> TextModel:
-    """The shared instance of model ``name`` at ``precision`` (loaded on first use; see core.models)."""
-    from core import models
-
-    loaded = models.load("text", name, precision=precision)
-    return TextModel(HFCausalLM(loaded.model), TextCodec(loaded.processor), loaded.name, loaded.source,
-                     str(loaded.device), precision)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    id: int
-    prob: float             # after temperature, before any cut
-    kept: bool              # survives top-k and top-p
-    renormalized: float     # its probability among the survivors (0 when cut)
-
-
-@dataclass(frozen=True)
 class TokenRecord:
     index: int                          # 0-based position among the new tokens
     id: int
@@ -190,6 +161,14 @@ class GenerationResult:
         return out
 
 
+def fit_prompt(ids: list[int], prefix: list[int], room: int) -> list[int]:
+    """``ids`` (which start with ``prefix``, like [CLS]) cut to at most ``room`` tokens: the prefix
+    and the most recent tokens of the text."""
+    if len(ids) <= room:
+        return ids
+    return prefix + ids[len(ids) - room + len(prefix):]
+
+
 def prompt_ids(cfg: GenerateConfig, model: TextModel) -> tuple[list[int], list[dict]]:
     """The prompt's token ids, cut to the most recent ones when prompt and output would not fit the context."""
     codec, lm = model.codec, model.lm
@@ -202,7 +181,7 @@ def prompt_ids(cfg: GenerateConfig, model: TextModel) -> tuple[list[int], list[d
     notes = []
     if len(ids) > room:
         notes.append({"note": "prompt_truncated", "tokens": len(ids), "kept": room})
-        ids = codec.prefix + ids[len(ids) - room + len(codec.prefix):]
+        ids = fit_prompt(ids, codec.prefix, room)
     if cfg.strategy == "beam" and cfg.num_beams * (len(ids) + cfg.max_new_tokens) > config.MAX_BEAM_POSITIONS:
         raise ResourceLimit("beam_budget", beams=cfg.num_beams, positions=len(ids) + cfg.max_new_tokens,
                             total=cfg.num_beams * (len(ids) + cfg.max_new_tokens), max=config.MAX_BEAM_POSITIONS)
@@ -249,6 +228,9 @@ class Generation:
         step = self._forward(history.view(1, -1))
         for index in range(cfg.max_new_tokens):
             record = self._next(index, step, history, generator)
+            if record is None:          # the rules forbid every token (a tiny vocabulary, no-repeat 1)
+                self.notes.append({"note": "no_token_left"})
+                break
             yield record
             if record.end or index == cfg.max_new_tokens - 1:
                 break
@@ -263,11 +245,14 @@ class Generation:
         return self.model.lm.step(ids, cache)
 
     @torch.inference_mode()
-    def _next(self, index: int, step, history: torch.Tensor, generator: torch.Generator) -> TokenRecord:
-        """The token after ``history`` under the run's rules, and its record."""
+    def _next(self, index: int, step, history: torch.Tensor, generator: torch.Generator) -> TokenRecord | None:
+        """The token after ``history`` under the run's rules, and its record (None: no token is allowed).
+        The rules run on the CPU, where the seeded generator lives, whatever the model's device."""
         cfg = self.config
         greedy = cfg.strategy == "greedy"
-        scores = penalize(step.logits[0], history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
+        scores = penalize(step.logits[0].cpu(), history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
+        if not torch.isfinite(scores).any():
+            return None
         probs = probabilities(scores, cfg.temperature)
         keep = None if greedy else survivors(probs, cfg.top_k, cfg.top_p)
         return self._record(index, choose(scores, probs, keep, greedy, generator), probs, keep)
@@ -279,40 +264,35 @@ class Generation:
     def _beam_records(self) -> list[TokenRecord]:
         cfg, lm, codec = self.config, self.model.lm, self.model.codec
         new = lm.beam_search(self.prompt_ids, cfg.num_beams, cfg.max_new_tokens, cfg.repetition_penalty,
-                             cfg.no_repeat_ngram_size, codec.eos, codec.pad)
+                             cfg.no_repeat_ngram_size, codec.eos, codec.pad, should_stop=self.should_stop)
+        self.stopped = bool(self.should_stop())
         if codec.eos and codec.eos[0] in new:      # generate pads after the end; keep up to it
             new = new[: new.index(codec.eos[0]) + 1]
         if not new:
             return []
         full = torch.tensor([self.prompt_ids + new])
-        # The model's distribution at every position of the chosen sequence, under the same rules.
-        logits = lm.all_logits(full)[0, len(self.prompt_ids) - 1: -1]
+        # The distribution the search scored at every position of the sequence it chose: beam search
+        # penalises log-probabilities (not raw scores) and has no temperature.
+        logits = lm.all_logits(full)[0, len(self.prompt_ids) - 1: -1].cpu()
         records = []
         for index, token in enumerate(new):
             history = full[0, : len(self.prompt_ids) + index]
-            scores = penalize(logits[index], history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
-            records.append(self._record(index, token, probabilities(scores, cfg.temperature), None))
+            scores = penalize(torch.log_softmax(logits[index], dim=-1), history, cfg.repetition_penalty,
+                              cfg.no_repeat_ngram_size)
+            records.append(self._record(index, token, probabilities(scores, 1.0), None))
         return records
 
     def _record(self, index: int, token: int, probs: torch.Tensor, keep: torch.Tensor | None) -> TokenRecord:
         codec = self.model.codec
         end = token in codec.eos
-        top = torch.topk(probs, min(config.CHART_CANDIDATES, probs.numel()))
-        ids, values = top.indices.tolist(), top.values.tolist()
-        if keep is None:
-            candidates = tuple(Candidate(i, p, True, p) for i, p in zip(ids, values))
-        else:
-            weights = torch.where(keep, probs, 0.0)
-            renormalized = (weights[top.indices] / weights.sum()).tolist()
-            kept = keep[top.indices].tolist()
-            candidates = tuple(Candidate(i, p, k, r) for i, p, k, r in zip(ids, values, kept, renormalized))
+        shown = candidates(probs, keep, config.CHART_CANDIDATES)
         prob = float(probs[token])
         rank = int((probs > probs[token]).sum()) + 1
         text = "" if end else self._stream.add(token)
         elapsed = time.perf_counter() - self._started
         if index == 0:
             self._ttft = elapsed
-        record = TokenRecord(index, token, codec.piece(token), prob, rank, candidates, text, elapsed, end)
+        record = TokenRecord(index, token, codec.piece(token), prob, rank, shown, text, elapsed, end)
         self.steps.append(record)
         return record
 

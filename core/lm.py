@@ -104,13 +104,23 @@ class HFCausalLM:
         return self.model(input_ids=ids.to(self.device), use_cache=False).logits.float()
 
     def beam_search(self, ids: list[int], num_beams: int, max_new_tokens: int, repetition_penalty: float,
-                    no_repeat_ngram_size: int, eos: list[int], pad: int) -> list[int]:
-        """The new token ids of the best of ``num_beams`` beams (transformers' beam search)."""
+                    no_repeat_ngram_size: int, eos: list[int], pad: int,
+                    should_stop=lambda: False) -> list[int]:
+        """The new token ids of the best of ``num_beams`` beams (transformers' beam search), ending
+        early, with the best beam so far, once ``should_stop()`` says so."""
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), bool(should_stop()), dtype=torch.bool,
+                                  device=input_ids.device)
+
         prompt = torch.tensor([ids], device=self.device)
         out = self.model.generate(prompt, attention_mask=torch.ones_like(prompt), num_beams=num_beams,
                                   do_sample=False, max_new_tokens=max_new_tokens, early_stopping=True,
                                   repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                  eos_token_id=eos or None, pad_token_id=pad, bos_token_id=None)
+                                  eos_token_id=eos or None, pad_token_id=pad, bos_token_id=None,
+                                  stopping_criteria=StoppingCriteriaList([Stop()]))
         return out[0, len(ids):].tolist()
 
 
@@ -224,3 +234,24 @@ class TextStream:
         delta = full[len(self.text):] if full.startswith(self.text) else ""
         self.text = full
         return delta
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """A loaded language model with its codec and where it came from."""
+
+    lm: Any                 # a CausalLM
+    codec: TextCodec
+    name: str
+    source: str
+    device: str
+    precision: str
+
+
+def text_model(name: str, precision: str = "fp32", download: bool = True) -> TextModel:
+    """The shared instance of model ``name`` at ``precision`` (loaded on first use; see core.models)."""
+    from core import models
+
+    loaded = models.load("text", name, precision=precision, download=download)
+    return TextModel(HFCausalLM(loaded.model), TextCodec(loaded.processor), loaded.name, loaded.source,
+                     str(loaded.device), precision)

@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "too_many": "{label}: at most {max} at a time, got {count}.",
     "not_text": "{label} must be text, got {value}.",
     "too_long": "{label} is too long ({count} characters; at most {max}).",
+    "not_unicode": "{label} holds characters that are not valid text (a lone half of a UTF-16 surrogate pair).",
 
     # --- training ----------------------------------------------------------------------------
     "too_many_layers": "Hidden layer sizes: at most {max} layers, got {count}.",
@@ -136,6 +137,8 @@ MESSAGES: dict[str, str] = {
                                 "HF_HUB_OFFLINE is set. " + _PREFETCH_ADVICE,
     "model_not_cached_unreachable": "The {label} model '{name}' cannot be loaded: it is not in the local cache "
                                     "and the Hugging Face Hub cannot be reached. " + _PREFETCH_ADVICE,
+    "model_not_downloaded": "The {label} model '{name}' is not on this machine yet: press Generate to download "
+                            "it (a progress bar shows how far it has come), or run `python -m core.prefetch`.",
     "model_download_failed": "The {label} model '{name}' cannot be loaded: the download failed ({detail}). "
                              + _PREFETCH_ADVICE,
     "model_wrong_kind": "'{name}' does not hold a {label} model that DL Lab can use ({detail}). Check {env_var}.",

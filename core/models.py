@@ -198,8 +198,10 @@ def _load_uncached(kind: str, spec: ModelKind, name: str, device, download: bool
             source = "Hugging Face cache"
         except OSError as not_cached:
             said = dict(label=spec.label, control=slug(spec.label), name=name, env_var=spec.env_var)
-            if offline_mode() or not download:
+            if offline_mode():
                 raise ModelUnavailable("model_not_cached_offline", **said) from not_cached
+            if not download:
+                raise ModelUnavailable("model_not_downloaded", **said) from not_cached
             if not hub_reachable():
                 raise ModelUnavailable("model_not_cached_unreachable", **said) from not_cached
             try:

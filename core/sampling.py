@@ -16,6 +16,8 @@ code the page shows, so that the code reproduces the page's text token for token
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 
@@ -60,3 +62,22 @@ def choose(scores, probs, keep, greedy, generator):
         return int(torch.argmax(scores))
     weights = torch.where(keep, probs, 0.0)
     return int(torch.multinomial(weights / weights.sum(), 1, generator=generator))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    prob: float             # after temperature, before any cut
+    kept: bool              # survives top-k and top-p
+    renormalized: float     # its probability among the survivors (0 when cut)
+
+
+def candidates(probs, keep, count):
+    """The ``count`` most likely tokens, most likely first, as ``Candidate``s (``keep`` None: nothing is cut)."""
+    top = torch.topk(probs, min(count, probs.numel()))
+    ids, values = top.indices.tolist(), top.values.tolist()
+    if keep is None:
+        return tuple(Candidate(i, p, True, p) for i, p in zip(ids, values))
+    weights = torch.where(keep, probs, 0.0)
+    shares = (weights[top.indices] / weights.sum()).tolist()
+    return tuple(Candidate(i, p, k, r) for i, p, k, r in zip(ids, values, keep[top.indices].tolist(), shares))

@@ -98,4 +98,8 @@ def short_text(value: Any, label: str, max_chars: int = MAX_TEXT_FIELD_CHARS) ->
         raise _fail(label, "not_text", value=type(value).__name__)
     if len(value) > max_chars:
         raise _fail(label, "too_long", count=len(value), max=max_chars)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:      # a lone surrogate ("\ud800"), which JSON can carry and no tokenizer reads
+        raise _fail(label, "not_unicode") from None
     return value.strip()

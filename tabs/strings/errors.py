@@ -27,6 +27,7 @@ ZH = {
     "error.too_many": "{label}：一次最多 {max} 项，收到 {count} 项。",
     "error.not_text": "{label}必须是文本，收到的是 {value}。",
     "error.too_long": "{label}太长了（{count} 个字符；最多 {max} 个）。",
+    "error.not_unicode": "{label}中有无效的字符（UTF-16 代理对中落单的一半）。",
     "error.too_many_layers": "隐藏层大小：最多 {max} 层，收到 {count} 层。",
     "error.bad_layer_size": "隐藏层大小必须是 1 到 {max} 之间、用逗号分隔的整数（例如 '64, 64'）；'{value}' 不是。",
     "error.transformer_width": "隐藏层大小：Transformer 的宽度（{width}）必须是注意力头数 {heads} 的倍数，例如 32 或 64。",
@@ -106,6 +107,8 @@ ZH = {
                                       + _PREFETCH_ADVICE,
     "error.model_not_cached_unreachable": "{label}模型 '{name}' 无法加载：它不在本地缓存中，并且无法连接 Hugging Face "
                                           "Hub。" + _PREFETCH_ADVICE,
+    "error.model_not_downloaded": "{label}模型 '{name}' 还不在这台机器上：按“生成”下载它（进度条会显示下载进度），"
+                                  "或者运行 `python -m core.prefetch`。",
     "error.model_download_failed": "{label}模型 '{name}' 无法加载：下载失败（{detail}）。" + _PREFETCH_ADVICE,
     "error.model_wrong_kind": "'{name}' 中没有 DL Lab 能使用的 {label}模型（{detail}）。请检查 {env_var}。",
 

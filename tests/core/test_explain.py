@@ -120,6 +120,7 @@ BAD = [
     (dict(prompt=None), "prompt_empty"),
     (dict(prompt=123), "not_text"),
     (dict(prompt="x" * 200_000), "too_long"),
+    (dict(prompt="deep \ud800 learning"), "not_unicode"),
     (dict(max_new_tokens=513), "out_of_range"),
     (dict(max_new_tokens="many"), "not_number"),
     (dict(max_new_tokens=None), "required"),
@@ -174,3 +175,14 @@ def test_a_model_that_is_not_here_says_what_to_do():
     with pytest.raises(DLLabError) as err:
         next_token("Deep learning", model="distilbert/distilgpt2")
     assert err.value.key == "model_not_cached_offline" and "python -m core.prefetch" in err.value.message
+
+
+def test_next_token_keeps_cls_when_it_cuts_a_long_prompt(tiny_chinese_gpt2_dir, monkeypatch):
+    loaded = text_model(str(tiny_chinese_gpt2_dir))
+    monkeypatch.setenv("DLLAB_TEXT_MODEL", str(tiny_chinese_gpt2_dir))
+    seen = []
+    real = loaded.lm.step
+    monkeypatch.setattr(type(loaded.lm), "step", lambda self, ids, cache=None, attentions=False:
+                        seen.append(ids[0].tolist()) or real(ids, cache, attentions))
+    next_token("深度学习" * 400)
+    assert len(seen[0]) == loaded.lm.context and seen[0][0] == loaded.codec.tokenizer.cls_token_id

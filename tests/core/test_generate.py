@@ -200,3 +200,39 @@ def test_a_paused_generation_leaves_autograd_on_in_every_thread(english, strateg
     worker.join()
     assert seen and seen[0][1] and not seen[0][2]
     assert torch.is_grad_enabled() and len(list(tokens)) == 4
+
+
+def test_stop_also_ends_beam_search_early(english):
+    cfg = GenerateConfig(prompt="Deep learning", max_new_tokens=40, strategy="beam", num_beams=3, model=english.name)
+    calls = []
+    generation = Generation(cfg, english, should_stop=lambda: calls.append(1) or len(calls) > 5)
+    records = list(generation.tokens())
+    result = generation.result()
+    assert result.stopped and 0 < len(records) < 40
+
+
+def test_a_run_ends_with_a_note_when_the_rules_forbid_every_token(chinese):
+    import copy
+    import dataclasses
+
+    codec = copy.copy(chinese.codec)
+    codec.eos = []                          # no end-of-text token: only the rules can end this run
+    model = dataclasses.replace(chinese, codec=codec)
+    vocabulary = model.lm.vocab_size
+    generation, records, result = run(model, prompt="深度学习", max_new_tokens=vocabulary + 20,
+                                      no_repeat_ngram_size=1, strategy="sample")
+    used = set(generation.prompt_ids) | {r.id for r in records}
+    assert len(used) == vocabulary == len(records) + len(set(generation.prompt_ids))    # every token, once
+    assert result.summary()["notes"] == [{"note": "no_token_left"}] and not result.stopped
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device: checks that sampling on one works")
+def test_sampling_on_a_cuda_model_gives_the_cpu_text(tiny_gpt2_dir, monkeypatch):
+    settings = dict(strategy="sample", seed=4, temperature=1.2, max_new_tokens=20)
+    monkeypatch.setenv("DLLAB_DEVICE", "cpu")
+    on_cpu = run(text_model(str(tiny_gpt2_dir)), **settings)[2].ids
+    models.clear_cache()
+    monkeypatch.setenv("DLLAB_DEVICE", "cuda")
+    model = text_model(str(tiny_gpt2_dir))
+    assert model.device.startswith("cuda")
+    assert run(model, **settings)[2].ids == on_cpu

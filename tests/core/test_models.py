@@ -171,3 +171,14 @@ def test_loads_and_model_building_at_the_same_time_stay_correct(tiny_gpt2_dir, t
     assert not errors
     assert built and all(all(torch.equal(b[k], reference[k]) for k in reference) for b in built)
     assert {name: getattr(init, name) for name in originals} == originals
+
+
+def test_a_load_that_may_not_download_says_so_and_fetches_nothing(monkeypatch):
+    from core import prefetch
+
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(models, "hub_reachable", lambda timeout=0: True)
+    monkeypatch.setattr(prefetch, "fetch", lambda name: pytest.fail("downloaded"))
+    with pytest.raises(ModelUnavailable) as err:
+        models.load("text", "distilbert/distilgpt2", download=False)
+    assert err.value.key == "model_not_downloaded" and "press Generate" in err.value.message
