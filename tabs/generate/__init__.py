@@ -64,6 +64,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                         heatmap = tx.make(gr.Plot, label_key="plot.attention", elem_id="generate-heatmap")
                     with tx.make(gr.Tab, label_key="sub.tokens", id="generate-tokens"):
                         tokens = gr.HTML(elem_id="generate-tokens-view")
+                        token_counts = gr.Markdown(elem_id="generate-token-counts")
                     with tx.make(gr.Tab, label_key="sub.compare", id="generate-compare"):
                         tx.make(gr.Markdown, value_key="compare.intro", elem_classes="dl-help")
                         with gr.Row():
@@ -72,11 +73,10 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                                                  elem_id="compare-strategies")
                             compare_btn = tx.make(gr.Button, value_key="btn.compare", variant="primary",
                                                   elem_id="compare-button")
-                        with gr.Row():
-                            boxes = [gr.Textbox(label=label, lines=8, interactive=False, visible=visible,
-                                                elem_id=f"compare-{i}")
-                                     for i, (label, visible) in enumerate([("Greedy", True), ("Sample", True),
-                                                                           ("—", False)])]
+                        with gr.Row():     # labelled by runs.compare_labels: the strategy each shows
+                            boxes = [gr.Textbox(label=tr("en", f"strategy.{name}") if name else "—", lines=8,
+                                                interactive=False, visible=bool(name), elem_id=f"compare-{i}")
+                                     for i, name in enumerate(["greedy", "sample", None])]
                         compare_status = gr.Markdown(elem_classes="dl-status", elem_id="compare-status")
                     with tx.make(gr.Tab, label_key="sub.code", id="generate-code-tab"):
                         tx.make(gr.Markdown, value_key="help.generate_code", elem_classes="dl-help")
@@ -90,13 +90,15 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
 
     heavy, quick = config.concurrency("generate"), config.concurrency("explain")
     sees = dict(fn=views.what_the_model_sees, inputs=[prompt, *s.sampling(), picker, run_state, lang],
-                outputs=[chart, next_status, tokens], trigger_mode="always_last", **quick, **private)
+                outputs=[chart, next_status, tokens, token_counts], trigger_mode="always_last", **quick, **private)
     looks = dict(fn=views.attention_view, inputs=[prompt, output, layer, head, s.model, lang],
                  outputs=[heatmap, att_status, layer, head], trigger_mode="always_last", **quick, **private)
 
+    # After a run: the picker lists its tokens, and the chart, tokens and attention show it (the
+    # picker's change event alone would not fire when a second run leaves it on the same token).
     start.click(runs.generate, inputs=[prompt, *s.inputs(), lang], outputs=[output, status, record, run_state],
                 api_name="generate", **heavy) \
-        .then(views.after_run, [run_state, lang], [picker, code], **private).then(**looks)
+        .success(views.after_run, [run_state, lang], [picker, code], **private).then(**sees).then(**looks)
     stop.click(runs.stop_generation, lang, stop_reply, api_name="stop_generation", queue=False)
     gr.on([tab.select, prompt.change, s.temperature.change, s.top_k.change, s.top_p.change, s.model.change,
            s.precision.change, picker.change], **sees)
@@ -105,6 +107,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                       outputs=[*boxes, compare_status], **heavy, **private)
     strategies.change(runs.compare_labels, [strategies, lang], boxes, queue=False, **private)
     switch.change(runs.compare_labels, [strategies, switch], boxes, queue=False, **private)
+    switch.change(views.relabel_picker, [run_state, switch], picker, queue=False, **private)
     api_next.click(views.next_token, [prompt, *s.sampling(), lang], next_json, api_name="next_token", **quick)
     api_attention.click(views.attention, [prompt, output, layer, head, s.model, lang], attention_json,
                         api_name="attention", **quick)

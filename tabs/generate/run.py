@@ -48,18 +48,20 @@ def stats_line(lang: str, summary: dict) -> str:
     for note in summary["notes"]:
         if note.get("note") == "prompt_truncated":
             line += "\n\n" + tr(lang, "generate.truncated", tokens=note["tokens"], kept=note["kept"])
+        elif note.get("note") == "no_token_left":
+            line += "\n\n" + tr(lang, "generate.no_token_left")
     return line
 
 
 def run_record(result) -> dict:
     """What the page keeps of a run for its views (plain data; the model stays in core's cache)."""
+    from core.explain import candidate_rows
+
     return {"model": result.model.name, "precision": result.model.precision,
             "prompt": result.config.prompt, "prompt_ids": list(result.prompt_ids),
             "text": result.text, "family": result.model.codec.family,
             "steps": [{"token": s.token, "id": s.id, "prob": s.prob, "rank": s.rank, "end": s.end,
-                       "candidates": [{"token": result.model.codec.piece(c.id), "id": c.id, "prob": c.prob,
-                                       "kept": c.kept, "renormalized": c.renormalized} for c in s.candidates]}
-                      for s in result.steps]}
+                       "candidates": candidate_rows(s.candidates, result.model.codec)} for s in result.steps]}
 
 
 @error_boundary

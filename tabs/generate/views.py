@@ -38,22 +38,24 @@ def attention(prompt, text="", layer=0, head=0, model=None, lang="en"):
 
 
 # --- the page -------------------------------------------------------------------------------------------
-def _token_html(lang: str, view: dict) -> str:
+def _token_chips(view: dict) -> str:
+    """Prompt tokens (blue) and new tokens (orange) as chips, each with its id."""
     from core.text_plots import visible
 
     chips = []
     for i, row in enumerate(view["rows"]):
-        shade = "#e0e7ff" if row["part"] == "prompt" else "#ffedd5"
-        if i % 2:
-            shade = "#c7d2fe" if row["part"] == "prompt" else "#fed7aa"
+        shade = ("#c7d2fe" if i % 2 else "#e0e7ff") if row["part"] == "prompt" else ("#fed7aa" if i % 2 else "#ffedd5")
         chips.append(f'<span title="#{i} · id {row["id"]}" style="background:{shade};border-radius:4px;'
                      f'padding:1px 3px;margin:1px;display:inline-block;font-family:ui-monospace,monospace;'
                      f'white-space:pre">{html.escape(visible(row["token"]))}<sub style="opacity:.55">'
                      f'{row["id"]}</sub></span>')
+    return f'<div id="generate-token-chips">{"".join(chips)}</div>'
+
+
+def _token_counts(lang: str, view: dict) -> str:
     counts = tr(lang, "tokens.counts", prompt=view["prompt_tokens"], output=view["output_tokens"],
                 chars=view["prompt_chars"], per=view["chars_per_token"])
-    about = tr(lang, f"tokens.{view['family']}")
-    return f'<div id="generate-token-chips">{"".join(chips)}</div><p>{counts}</p><p class="dl-help">{about}</p>'
+    return counts + "\n\n" + tr(lang, f"tokens.{view['family']}")
 
 
 def _step_chart(lang: str, run: dict, pick: int):
@@ -67,7 +69,9 @@ def _step_chart(lang: str, run: dict, pick: int):
 
 def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pick, run, lang="en"):
     """The next-token chart for the picker's choice (after the prompt, live; or a generated token)
-    and the tokens; returns (chart, status, tokens). A problem shows in the status line."""
+    and the tokens; returns (chart, status, token chips, token counts). A problem shows in the
+    status line. A model that is not on this machine yet is not downloaded here: Generate does
+    that, with a progress bar."""
     from core import explain
     from core.generate import check_model, check_precision, check_prompt, text_model
     from core.text_plots import next_token_chart
@@ -79,25 +83,32 @@ def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pic
         if from_run:
             chart, status = _step_chart(lang, run, pick), tr(lang, "next.from_run")
         else:
-            candidates = explain.next_token(prompt, temperature, top_k, top_p, model, precision)
+            candidates = explain.next_token(prompt, temperature, top_k, top_p, model, precision, download=False)
             chart = next_token_chart(candidates, plot_text(lang), title=tr(lang, "next.title_prompt"))
             status = tr(lang, "next.live", kept=sum(c["kept"] for c in candidates), n=len(candidates))
-        loaded = text_model(check_model(model), check_precision(precision))
+        loaded = text_model(check_model(model), check_precision(precision), download=False)
         if run and run.get("prompt") == prompt and run.get("model") == loaded.name:
             view = explain.token_rows(loaded, run["prompt_ids"], [s["id"] for s in run["steps"]])
         else:
             view = explain.token_rows(loaded, loaded.codec.encode(prompt), [])
-        return chart, status, _token_html(lang, view)
+        return chart, status, _token_chips(view), _token_counts(lang, view)
     except DLLabError as problem:
-        return None, f"⚠️ {error_text(lang, problem)}", gr.skip()
+        return None, f"⚠️ {error_text(lang, problem)}", gr.skip(), gr.skip()
 
 
 def attention_view(prompt, text, layer, head, model, lang="en"):
-    """The heatmap for prompt + output; returns (figure, status, layer slider, head slider)."""
+    """The heatmap for prompt + output; returns (figure, status, layer slider, head slider). On the
+    page a layer or head past the chosen model's last (after switching to a smaller model) shows
+    its last one instead."""
     from core import explain
+    from core.generate import check_model
+    from core.lm import text_model
     from core.text_plots import attention_heatmap
 
     try:
+        lm = text_model(check_model(model), download=False).lm
+        layer = min(int(layer or 0), lm.n_layer - 1) if isinstance(layer, (int, float)) else layer
+        head = min(int(head or 0), lm.n_head - 1) if isinstance(head, (int, float)) else head
         record = explain.attention(prompt, text or "", layer, head, model)
     except DLLabError as problem:
         return None, f"⚠️ {error_text(lang, problem)}", gr.skip(), gr.skip()
@@ -105,20 +116,27 @@ def attention_view(prompt, text, layer, head, model, lang="en"):
     if record["truncated"]:
         status += " " + tr(lang, "attention.truncated", max=config.ATTENTION_MAX_TOKENS)
     return (attention_heatmap(record, plot_text(lang)), status,
-            gr.update(maximum=record["layers"] - 1), gr.update(maximum=record["heads"] - 1))
+            gr.update(maximum=record["layers"] - 1, value=record["layer"]),
+            gr.update(maximum=record["heads"] - 1, value=record["head"]))
+
+
+def picker_choices(run=None, lang="en") -> list:
+    """The token picker's choices: the token after the prompt, then each token of the last run."""
+    from core.text_plots import visible
+
+    choices = [(tr(lang, "next.after_prompt"), AFTER_PROMPT)]
+    steps = run["steps"] if run else []
+    return choices + [(f"{i + 1}: {visible(s['token'])}" + (" ⏹" if s["end"] else ""), i)
+                      for i, s in enumerate(steps)]
 
 
 def after_run(run, lang="en"):
     """Once a run has finished: the token picker lists its tokens (the first one chosen) and its code."""
-    from core.text_plots import visible
-
     if not run:
         return gr.skip(), gr.skip()
-    choices = [(tr(lang, "next.after_prompt"), AFTER_PROMPT)]
-    choices += [(f"{i + 1}: {visible(s['token'])}" + (" ⏹" if s["end"] else ""), i) for i, s in enumerate(run["steps"])]
-    return gr.update(choices=choices, value=0 if run["steps"] else AFTER_PROMPT), run["code"]
+    return gr.update(choices=picker_choices(run, lang), value=0 if run["steps"] else AFTER_PROMPT), run["code"]
 
 
-def picker_choices(lang="en"):
-    """Before any run the picker offers only the token after the prompt."""
-    return [(tr(lang, "next.after_prompt"), AFTER_PROMPT)]
+def relabel_picker(run, lang="en"):
+    """The picker's choices in the language just chosen (its value stays)."""
+    return gr.update(choices=picker_choices(run, lang))

@@ -48,10 +48,13 @@ EN = {
                      "({source}) · {device} · {precision}",
     "generate.stopped": "**Stopped** after {n} new tokens · first token after {ttft} s · {speed} tokens/s · "
                         "{model} ({source}) · {device} · {precision}",
-    "generate.beam_note": "Beam search returns its text when it has finished; the probabilities of each token "
-                          "are the model's along the sequence it chose.",
+    "generate.beam_note": "Beam search returns its text when it has finished. Each token's probabilities are "
+                          "the ones the search scored along the sequence it chose (with the repetition penalty; "
+                          "beam search has no temperature).",
     "generate.truncated": "The prompt has {tokens} tokens, more than fit beside the new ones: the model read the "
                           "last {kept}.",
+    "generate.no_token_left": "The rules left no token to choose (every one would repeat an n-gram): the run "
+                              "ends here.",
     "generate.stopping": "Stopping after the current token…",
     "generate.nothing_running": "Nothing is generating in this session.",
     "source.local": "local directory", "source.cache": "Hugging Face cache", "source.downloaded": "downloaded",
@@ -59,7 +62,8 @@ EN = {
     "sub.compare": "Side by side", "sub.code": "Code",
     "next.intro": "Bars: each candidate's probability after temperature; grey ones are cut by top-k or top-p, and "
                   "the orange bars are the survivors' probabilities renormalised, which sampling draws from. "
-                  "After a run, pick any generated token to see the distribution it was chosen from.",
+                  "After a run, pick any generated token to see the distribution it was chosen from. Greedy and "
+                  "beam search ignore top-k and top-p: the cut shows what sampling would keep.",
     "field.token_picker": "Distribution of",
     "next.after_prompt": "the next token after the prompt (live)",
     "next.title_prompt": "After the prompt",
@@ -81,7 +85,7 @@ EN = {
                      "{per} characters per token.",
     "tokens.bpe": "GPT-2 cuts text into byte-level BPE tokens: frequent English words are one token, often with "
                   "their leading space (␣). A Chinese character is two or three bytes in UTF-8 and usually "
-                  "needs that many tokens, shown as <e6 b7 b1>; the streamed text shows only whole characters.",
+                  "needs that many tokens, shown as `<e6 b7 b1>`; the streamed text shows only whole characters.",
     "tokens.char": "This model reads Chinese one character per token, after a [CLS] token that opens every "
                    "text; [SEP] ends it. Latin words are cut into WordPiece parts (##).",
     "compare.intro": "One prompt, two or three strategies at once, with the settings on the left: greedy tends to "
@@ -140,15 +144,17 @@ ZH = {
                      "{device} · {precision}",
     "generate.stopped": "**已停止**：{n} 个新词元 · 第一个词元用时 {ttft} 秒 · 每秒 {speed} 个词元 · {model}（{source}）· "
                         "{device} · {precision}",
-    "generate.beam_note": "束搜索在结束后才返回文本；每个词元的概率是模型沿着它选中的序列给出的。",
+    "generate.beam_note": "束搜索在结束后才返回文本。每个词元的概率是搜索沿着它选中的序列所用的概率（含重复惩罚；束搜索没有温度）。",
     "generate.truncated": "提示词有 {tokens} 个词元，加上新词元放不下：模型读的是最后 {kept} 个。",
+    "generate.no_token_left": "规则没有留下任何可选的词元（每一个都会重复某个 n 元组）：生成到此结束。",
     "generate.stopping": "当前词元生成后停止……",
     "generate.nothing_running": "这个会话中没有正在进行的生成。",
     "source.local": "本地目录", "source.cache": "Hugging Face 缓存", "source.downloaded": "刚下载",
     "sub.next_token": "下一个词元", "sub.attention": "注意力", "sub.tokens": "词元",
     "sub.compare": "并排比较", "sub.code": "代码",
     "next.intro": "柱子：每个候选词元经过温度调整后的概率；灰色的被 top-k 或 top-p 截掉，橙色柱子是剩下的词元重新归一化后的概率，"
-                  "采样就从中抽取。生成之后，可以选任意一个生成的词元，查看它是从怎样的分布中选出来的。",
+                  "采样就从中抽取。生成之后，可以选任意一个生成的词元，查看它是从怎样的分布中选出来的。贪心和束搜索"
+                  "不使用 top-k 和 top-p：截断只表示采样时会保留哪些词元。",
     "field.token_picker": "查看分布",
     "next.after_prompt": "提示词之后的下一个词元（实时）",
     "next.title_prompt": "提示词之后",
@@ -168,7 +174,7 @@ ZH = {
     "tokens.counts": "提示词 **{prompt}** 个词元，新生成 **{output}** 个词元 · 提示词有 {chars} 个字符，"
                      "平均每个词元 {per} 个字符。",
     "tokens.bpe": "GPT-2 把文本切成字节级 BPE 词元：常见的英文单词是一个词元，往往带着前面的空格（␣）。一个汉字在 UTF-8 中"
-                  "占两三个字节，通常也需要这么多个词元，显示为 <e6 b7 b1>；流式输出的文字只显示完整的汉字。",
+                  "占两三个字节，通常也需要这么多个词元，显示为 `<e6 b7 b1>`；流式输出的文字只显示完整的汉字。",
     "tokens.char": "这个模型读中文时每个汉字一个词元，每段文本以 [CLS] 开头、以 [SEP] 结尾。拉丁字母的单词被切成 WordPiece 片段（##）。",
     "compare.intro": "同一个提示词，同时用两三种策略生成，使用左边的设置：贪心容易重复，采样变化多，束搜索比较保守。",
     "field.strategies": "策略",

@@ -28,7 +28,16 @@ def test_the_tab_opens_with_the_next_token_chart_then_streams_text(page):
     expect(page.locator("#generate-chart")).to_contain_text("Token 1")     # the first generated token's distribution
     expect(page.locator("#generate-chart")).to_contain_text("chosen")
     page.get_by_role("tab", name="Tokens", exact=True).click()
-    expect(page.locator("#generate-tokens-view")).to_contain_text("new tokens")
+    expect(page.locator("#generate-token-counts")).to_contain_text("new tokens")
+    expect(page.locator("#generate-token-counts")).to_contain_text("<e6 b7 b1>")      # shown, not parsed as HTML
+    first_view = page.locator("#generate-tokens-view").inner_text()
+    prompt.fill("The quick brown fox")                 # a second run: every view follows it
+    expect(page.locator("#generate-token-counts")).to_contain_text("0 new tokens", timeout=30_000)
+    page.locator("#generate-button").click()
+    expect(page.locator("#generate-token-counts")).to_contain_text("64 new tokens", timeout=60_000)
+    expect(page.locator("#generate-tokens-view")).to_contain_text("quick")
+    assert page.locator("#generate-tokens-view").inner_text() != first_view
+    expect(page.locator("#generate-chart")).to_contain_text("Token 1")
     page.get_by_role("tab", name="Attention", exact=True).click()
     expect(page.locator("#generate-heatmap .js-plotly-plot")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Code", exact=True).click()
@@ -74,7 +83,7 @@ def test_chinese_page_generates_chinese_with_the_chinese_model(browser, app_url)
         expect(page.locator("#generate-status")).to_contain_text("完成", timeout=60_000)
         assert CJK.search(page.locator("#generate-output textarea").input_value())
         page.get_by_role("tab", name="词元", exact=True).click()
-        expect(page.locator("#generate-tokens-view")).to_contain_text("每个汉字一个词元")
+        expect(page.locator("#generate-token-counts")).to_contain_text("每个汉字一个词元")
         expect(page.locator("#generate-tokens-view")).to_contain_text("[CLS]")
     finally:
         context.close()
