@@ -37,7 +37,8 @@ import torch  # noqa: E402
 
 from core import models  # noqa: E402
 from core.errors import ModelUnavailable  # noqa: E402
-from core.generate import GenerateConfig, Generation, text_model  # noqa: E402
+from core.generate import GenerateConfig, Generation  # noqa: E402
+from core.lm import text_model  # noqa: E402
 
 PROMPT = "Deep learning models learn features from data. A neural network has layers of"
 PARAGRAPH = ("The quick brown fox jumps over the lazy dog. Gradient descent lowers the loss one small step at a "

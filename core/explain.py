@@ -15,7 +15,8 @@ import torch
 from core import config, validate
 from core.errors import InvalidInput
 from core.generate import (GenerationResult, TextModel, check_model, check_precision, check_prompt,
-                           check_temperature, check_top_p, fit_prompt, text_model)
+                           check_temperature, check_top_p, fit_prompt)
+from core.lm import text_model
 from core.sampling import candidates, probabilities, survivors
 
 

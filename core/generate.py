@@ -20,7 +20,7 @@ import torch
 
 from core import config, validate
 from core.errors import InvalidInput, ResourceLimit
-from core.lm import TextModel, text_model  # noqa: F401 - text_model is this module's public way to a model
+from core.lm import TextModel
 from core.sampling import Candidate, candidates, choose, penalize, probabilities, survivors
 
 

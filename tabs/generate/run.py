@@ -24,7 +24,7 @@ def _load(cfg):
     """The model, loaded on first use (a download shows Gradio's progress bar); a model that is
     not here leaves its message on the page as well as in the toast."""
     from core.errors import ModelUnavailable
-    from core.generate import text_model
+    from core.lm import text_model
 
     try:
         return text_model(cfg.model, cfg.precision), None

@@ -73,7 +73,8 @@ def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pic
     status line. A model that is not on this machine yet is not downloaded here: Generate does
     that, with a progress bar."""
     from core import explain
-    from core.generate import check_model, check_precision, check_prompt, text_model
+    from core.generate import check_model, check_precision, check_prompt
+    from core.lm import text_model
     from core.text_plots import next_token_chart
 
     try:

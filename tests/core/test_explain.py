@@ -10,7 +10,8 @@ import pytest
 from core import config, models
 from core.errors import DLLabError, InvalidInput, ResourceLimit
 from core.explain import attention, generation_code, next_token, token_rows
-from core.generate import GenerateConfig, Generation, text_model
+from core.generate import GenerateConfig, Generation
+from core.lm import text_model
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from core import models
-from core.generate import GenerateConfig, Generation, side_by_side, text_model
-from core.lm import TextStream
+from core.generate import GenerateConfig, Generation, side_by_side
+from core.lm import TextStream, text_model
 
 
 @pytest.fixture(autouse=True)
