@@ -135,6 +135,7 @@ IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")
 # --- Pretrained models -------------------------------------------------------
 DEFAULT_TEXT_MODEL = "openai-community/gpt2"
 DEFAULT_ASR_MODEL = "facebook/wav2vec2-base-960h"
+DEFAULT_WHISPER_MODEL = "openai/whisper-tiny"
 # The text models the page and the API may load; the operator's DLLAB_TEXT_MODEL joins them
 # (see text_models()). Never a free-form id or path from a user.
 TEXT_MODELS = ("openai-community/gpt2", "distilbert/distilgpt2", "uer/gpt2-chinese-cluecorpussmall")
@@ -162,17 +163,46 @@ DEFAULT_PROMPT = "Deep learning is"
 STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
 
 
+# --- Transcribe tab ---------------------------------------------------------------------------
+ENGINES = ("auto", "wav2vec2", "whisper", "pocketsphinx")
+SAMPLE_RATE = 16_000            # what every engine hears: mono, 16 kHz, float32 in [-1, 1]
+AUDIO_MAX_BYTES = 32 * 1024 * 1024      # an upload (Gradio refuses bigger ones before they arrive)
+AUDIO_MAX_SECONDS = {"wav2vec2": 600, "whisper": 600, "pocketsphinx": 600}   # per engine, from the header
+AUDIO_MIN_SECONDS = 0.25        # shorter audio holds no word
+AUDIO_MAX_CHANNELS = 8
+AUDIO_FORMATS = ("WAV", "FLAC", "OGG", "MP3")   # what soundfile reads without ffmpeg
+N_MELS = 80
+PLOT_MAX_POINTS = 4_000         # waveform points drawn, however long the audio
+PLOT_MAX_FRAMES = 800           # spectrogram columns drawn
+SILENCE_DBFS = -50.0            # RMS level below which the audio is called silent
+CLIPPED_SHARE = 0.001           # share of samples at full scale above which it is called clipped
+CHUNK_SECONDS = 20.0            # long audio is recognised in chunks of this length ...
+CHUNK_OVERLAP_SECONDS = 2.0     # ... overlapping by this much on each side
+CTC_VIEW_SECONDS = 3.0          # the CTC emission view covers the first seconds
+MAX_PHRASES = 50                # pocketsphinx phrase list: phrases, characters each, and in all
+MAX_PHRASE_CHARS = 100
+MAX_PHRASES_TEXT = 5_000
+LIVE_MAX_SECONDS = 300          # a live session keeps at most this much audio
+LIVE_INTERVAL_S = 1.0           # the live transcript refreshes about this often
+WHISPER_LANGUAGES = ("auto", "en", "zh", "de", "es", "fr", "it", "ja", "ko", "pt", "ru", "ar", "hi", "nl", "pl",
+                     "sv", "tr", "uk", "vi", "id")
+# The classroom filter masks these in every transcript (whole words, any case): an open-vocabulary
+# recogniser can hear one in plain speech, in front of a class.
+CLASSROOM_BLOCKLIST = ("fuck", "fucking", "shit", "bitch", "bastard", "cunt", "dick", "cock", "pussy", "asshole",
+                       "whore", "slut", "nigger", "faggot", "retard", "他妈的", "傻逼", "操你")
+
 # Heavy requests served at once per tab (DLLAB_<TAB>_CONCURRENCY overrides); further users
 # wait in the tab's queue, which shows them their place.
 # "explain" serves the Generate tab's short forward passes (next-token chart, attention), so that
 # they are not queued behind a long generation.
-CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1}
+CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1}
 
 
 @dataclass(frozen=True)
 class Settings:
     text_model: str
     asr_model: str
+    whisper_model: str
     device: str
     threads: int | None
     train_concurrency: int
@@ -197,6 +227,7 @@ def settings() -> Settings:
     return Settings(
         text_model=os.environ.get("DLLAB_TEXT_MODEL", "").strip() or DEFAULT_TEXT_MODEL,
         asr_model=os.environ.get("DLLAB_ASR_MODEL", "").strip() or DEFAULT_ASR_MODEL,
+        whisper_model=os.environ.get("DLLAB_WHISPER_MODEL", "").strip() or DEFAULT_WHISPER_MODEL,
         device=os.environ.get("DLLAB_DEVICE", "").strip().lower() or "auto",
         threads=_int_env("DLLAB_THREADS", None),
         train_concurrency=_concurrency_limit("train"),

@@ -46,6 +46,9 @@ KINDS = {
     "text": ModelKind("text-generation", "DLLAB_TEXT_MODEL", "text_model", "AutoModelForCausalLM", "AutoTokenizer",
                       (("attn_implementation", "eager"),)),
     "asr": ModelKind("speech-recognition", "DLLAB_ASR_MODEL", "asr_model", "AutoModelForCTC", "AutoProcessor"),
+    # Sequence-to-sequence speech models (Whisper): an encoder hears, a decoder writes.
+    "whisper": ModelKind("speech-to-text (Whisper)", "DLLAB_WHISPER_MODEL", "whisper_model",
+                         "AutoModelForSpeechSeq2Seq", "AutoProcessor"),
 }
 
 

@@ -5,7 +5,8 @@ from core.messages import MESSAGES
 
 EN = {f"error.{key}": text for key, text in MESSAGES.items()}
 # The kinds of pretrained model, named inside the model messages ({label}).
-EN |= {"field.text_generation": "text-generation", "field.speech_recognition": "speech-recognition"}
+EN |= {"field.text_generation": "text-generation", "field.speech_recognition": "speech-recognition",
+       "field.speech_to_text_whisper": "speech-to-text (Whisper)"}
 
 _PREFETCH_ADVICE = (
     "解决方法：在一台能上网的机器上运行一次 `python -m core.prefetch`（它会把 DL Lab 的模型下载到 Hugging Face 缓存 "
@@ -15,6 +16,7 @@ _PREFETCH_ADVICE = (
 
 ZH = {
     "field.text_generation": "文本生成", "field.speech_recognition": "语音识别",
+    "field.speech_to_text_whisper": "语音转文字（Whisper）",
     # --- any control, training, history, CSV ----------------------------------------------------
     "error.required": "{label}为必填项：请输入 {lo} 到 {hi} 之间的数字。",
     "error.not_number": "{label}必须是数字，收到的是 {value}。",
