@@ -36,6 +36,13 @@ def tiny_chinese_gpt2_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_whisper_dir(tmp_path_factory) -> Path:
+    from tests.tiny_models import make_tiny_whisper
+
+    return make_tiny_whisper(tmp_path_factory.mktemp("tiny-whisper"))
+
+
+@pytest.fixture(scope="session")
 def tiny_asr_dir(tmp_path_factory) -> Path:
     from tests.tiny_models import make_tiny_wav2vec2
 

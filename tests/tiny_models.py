@@ -97,3 +97,43 @@ def make_tiny_chinese_gpt2(path: Path) -> Path:
     tokenizer.save_pretrained(path)
     (path / "tokenizer.json").unlink()     # the real repository has vocab.txt only
     return path
+
+
+def make_tiny_whisper(path: Path) -> Path:
+    """A tiny WhisperForConditionalGeneration with a real processor: the 80-mel feature extractor and a
+    byte-level tokenizer carrying Whisper's special tokens (start of transcript, the languages, the
+    tasks, no-timestamps) and its 1501 timestamp tokens, in Whisper's order, and a generation config
+    that knows them, so language choice and timestamps work as with the real models."""
+    import torch
+    from transformers import (GenerationConfig, WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration,
+                              WhisperProcessor, WhisperTokenizer)
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+    from transformers.models.whisper.tokenization_whisper import LANGUAGES
+
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = {ch: i for i, ch in enumerate(bytes_to_unicode().values())}
+    tokenizer = WhisperTokenizer(vocab=vocab, merges=[])
+    languages = [f"<|{code}|>" for code in LANGUAGES]
+    specials = ["<|endoftext|>", "<|startoftranscript|>", *languages, "<|translate|>", "<|transcribe|>",
+                "<|startoflm|>", "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"]
+    tokenizer.add_special_tokens({"additional_special_tokens": specials[1:]})
+    tokenizer.add_tokens([f"<|{i * 0.02:.2f}|>" for i in range(1501)])
+    ids = tokenizer.convert_tokens_to_ids
+    extractor = WhisperFeatureExtractor(feature_size=80)
+    cfg = WhisperConfig(vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1,
+                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,
+                        num_mel_bins=80, max_source_positions=1500, max_target_positions=448,
+                        decoder_start_token_id=ids("<|startoftranscript|>"), eos_token_id=ids("<|endoftext|>"),
+                        pad_token_id=ids("<|endoftext|>"), bos_token_id=ids("<|endoftext|>"))
+    torch.manual_seed(2)
+    model = WhisperForConditionalGeneration(cfg)
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=ids("<|startoftranscript|>"), eos_token_id=ids("<|endoftext|>"),
+        pad_token_id=ids("<|endoftext|>"), bos_token_id=ids("<|endoftext|>"), max_length=448,
+        is_multilingual=True, lang_to_id={lang: ids(lang) for lang in languages},
+        task_to_id={"transcribe": ids("<|transcribe|>"), "translate": ids("<|translate|>")},
+        no_timestamps_token_id=ids("<|notimestamps|>"), prev_sot_token_id=ids("<|startofprev|>"),
+        max_initial_timestamp_index=50, begin_suppress_tokens=[ids("<|endoftext|>")], suppress_tokens=[])
+    model.save_pretrained(path)
+    WhisperProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(path)
+    return path
