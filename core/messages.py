@@ -157,6 +157,26 @@ MESSAGES: dict[str, str] = {
                    "shorter prompt.",
     "layer_range": "This model has layers 0 to {max}; there is no layer {value}.",
     "head_range": "This model has heads 0 to {max} in each layer; there is no head {value}.",
+
+    # --- audio -------------------------------------------------------------------------------------
+    "audio_missing": "Record or upload some audio first.",
+    "audio_source": "Audio must be an audio file (its path or its bytes), got {type}.",
+    "audio_empty": "The audio file is empty (0 bytes): record or upload it again.",
+    "audio_too_big": "The audio file is {size} MB; the limit is {max} MB.",
+    "audio_unreadable": "This is not an audio file DL Lab can read: use {formats}.",
+    "audio_format": "{format} audio files are not supported: use {formats}.",
+    "audio_corrupt": "The audio file is damaged: it could not be decoded.",
+    "audio_truncated": "The audio file is cut short: its header promises {expected} s, but only {got} s could be "
+                       "decoded.",
+    "audio_channels": "The audio has {channels} channels; at most {max} are supported. Mix it down to mono or "
+                      "stereo first.",
+    "audio_sample_rate": "The audio's sample rate, {rate} Hz, is not one DL Lab can convert: use a common rate "
+                         "from {lo} to {hi} Hz, like 16000, 44100 or 48000.",
+    "audio_too_long": "The audio is {seconds} s long; the limit is {max} s. Cut it shorter first.",
+    "audio_too_short": "The audio is {seconds} s long; at least {min} s is needed to hold a word.",
+    "audio_samples": "Audio samples must be numbers (whole or floating point), got {dtype}.",
+    "audio_shape": "Audio samples must be one value per instant, or one column per channel; got an array of "
+                   "shape {shape}.",
 }
 
 

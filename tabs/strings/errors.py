@@ -125,4 +125,21 @@ ZH = {
                          "请减少束数、新词元数，或缩短提示词。",
     "error.layer_range": "这个模型的层编号是 0 到 {max}；没有第 {value} 层。",
     "error.head_range": "这个模型每层的注意力头编号是 0 到 {max}；没有第 {value} 个头。",
+
+    # --- audio -------------------------------------------------------------------------------------
+    "error.audio_missing": "请先录音或上传一段音频。",
+    "error.audio_source": "音频必须是一个音频文件（它的路径或字节内容），收到的是 {type}。",
+    "error.audio_empty": "音频文件是空的（0 字节）：请重新录制或上传。",
+    "error.audio_too_big": "音频文件大小为 {size} MB；上限是 {max} MB。",
+    "error.audio_unreadable": "这不是 DL Lab 能读取的音频文件：请使用 {formats}。",
+    "error.audio_format": "不支持 {format} 格式的音频文件：请使用 {formats}。",
+    "error.audio_corrupt": "音频文件已损坏：无法解码。",
+    "error.audio_truncated": "音频文件不完整：文件头标明长 {expected} 秒，但只能解码出 {got} 秒。",
+    "error.audio_channels": "这段音频有 {channels} 个声道；最多支持 {max} 个。请先混缩为单声道或立体声。",
+    "error.audio_sample_rate": "音频的采样率 {rate} Hz 无法转换：请使用 {lo} 到 {hi} Hz 之间的常见采样率，"
+                               "例如 16000、44100 或 48000。",
+    "error.audio_too_long": "音频长 {seconds} 秒；上限是 {max} 秒。请先剪短。",
+    "error.audio_too_short": "音频只有 {seconds} 秒；至少需要 {min} 秒才能容纳一个词。",
+    "error.audio_samples": "音频采样值必须是数字（整数或浮点数），收到的是 {dtype}。",
+    "error.audio_shape": "音频采样必须是每个时刻一个值，或每个声道一列；收到的数组形状是 {shape}。",
 }
