@@ -27,6 +27,7 @@ _FULL_SCALE = 0.999              # |x| at or above this counts as clipped ...
 _FULL_SCALE_8_BIT = 127 / 128    # ... except in 8-bit audio, whose largest positive value is this
 _WAV_FAMILY = {"WAVEX": "WAV", "RF64": "WAV"}    # what libsndfile names some WAV files
 _TRUNCATED_SLACK = 0.1           # MP3 headers without a Xing frame only estimate their length
+_UNKNOWN_FRAMES = 2**63 - 1      # libsndfile's length when the header does not give one
 _FLOOR_DBFS = -120.0             # the level of digital silence, rather than minus infinity
 _RESAMPLE_CHUNK = 1 << 18        # input samples resampled at a time ...
 _RESAMPLE_CONTEXT = 2048         # ... with this many more on each side (the filter reaches < 200)
@@ -78,7 +79,10 @@ def read_audio(source, max_seconds: float) -> Audio:
             if family not in config.AUDIO_FORMATS:
                 raise InvalidInput("Audio", "audio_format", format=family, formats=_formats())
             frames, rate, channels = sound.frames, sound.samplerate, sound.channels
-            _check_header(rate, channels, frames, max_seconds)
+            _check_header(rate, channels)
+            if frames >= _UNKNOWN_FRAMES:     # a FLAC written to a pipe: libsndfile fails on its second block
+                raise InvalidInput("Audio", "audio_length_unknown", format=family)
+            _check_length(frames / rate, max_seconds)
             full_scale = _FULL_SCALE_8_BIT if sound.subtype in ("PCM_U8", "PCM_S8") else _FULL_SCALE
             cap = math.floor(max_seconds * rate) + 1
             mono, clipped = _mix(_blocks(sound, cap), min(frames, cap), full_scale)
@@ -115,7 +119,8 @@ def from_array(sample_rate, array, max_seconds: float | None = None) -> Audio:
     if channels < 1:
         raise InvalidInput("Audio", "audio_shape", shape=str(values.shape))
     rate = _whole_number(sample_rate)
-    _check_header(rate, channels, frames, limit)
+    _check_header(rate, channels)
+    _check_length(frames / rate, limit)
     full_scale = _FULL_SCALE_8_BIT if values.dtype.kind in "iu" and values.dtype.itemsize == 1 else _FULL_SCALE
     blocks = (_to_float(values[i:i + _BLOCK_FRAMES]) for i in range(0, frames, _BLOCK_FRAMES))
     mono, clipped = _mix(blocks, frames, full_scale)
@@ -154,7 +159,7 @@ def _open(source):
     return str(path) if isinstance(source, (str, os.PathLike)) else io.BytesIO(bytes(source))
 
 
-def _check_header(rate, channels: int, frames: int, max_seconds: float) -> None:
+def _check_header(rate, channels: int) -> None:
     if channels > config.AUDIO_MAX_CHANNELS:
         raise InvalidInput("Audio", "audio_channels", channels=channels, max=config.AUDIO_MAX_CHANNELS)
     # A rate like 44101 Hz shares no factor with 16 kHz: its filter table would take gigabytes.
@@ -162,7 +167,6 @@ def _check_header(rate, channels: int, frames: int, max_seconds: float) -> None:
             and math.prod(_ratio(rate)) <= _RESAMPLE_MAX_TABLE):
         raise InvalidInput("Audio", "audio_sample_rate", rate=rate, lo=config.AUDIO_MIN_RATE,
                            hi=config.AUDIO_MAX_RATE)
-    _check_length(frames / rate, max_seconds)
 
 
 def _check_length(seconds: float, max_seconds: float) -> None:

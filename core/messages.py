@@ -177,6 +177,8 @@ MESSAGES: dict[str, str] = {
     "audio_samples": "Audio samples must be numbers (whole or floating point), got {dtype}.",
     "audio_shape": "Audio samples must be one value per instant, or one column per channel; got an array of "
                    "shape {shape}.",
+    "audio_length_unknown": "This {format} file does not say how long it is (it was written as a stream), and "
+                            "DL Lab cannot read it that way: save it again with an audio editor, or as WAV.",
 }
 
 

@@ -142,4 +142,6 @@ ZH = {
     "error.audio_too_short": "音频只有 {seconds} 秒；至少需要 {min} 秒才能容纳一个词。",
     "error.audio_samples": "音频采样值必须是数字（整数或浮点数），收到的是 {dtype}。",
     "error.audio_shape": "音频采样必须是每个时刻一个值，或每个声道一列；收到的数组形状是 {shape}。",
+    "error.audio_length_unknown": "这个 {format} 文件没有标明自己的长度（它是以流的方式写出的），DL Lab 无法这样读取："
+                                  "请用音频编辑软件重新保存，或者另存为 WAV。",
 }

@@ -212,6 +212,21 @@ def test_twenty_minutes_are_refused_from_the_header_without_decoding(tmp_path, m
     assert err.message == "The audio is 1200.0 s long; the limit is 600 s. Cut it shorter first."
 
 
+def test_a_file_that_does_not_give_its_length(spoken, tmp_path):
+    import subprocess
+
+    from tests.audio_samples import require
+
+    require("ffmpeg")
+    piped = tmp_path / "piped.flac"           # written to a pipe, FLAC cannot go back to note its length
+    with piped.open("wb") as out:
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(spoken[0]), "-f", "flac", "pipe:1"], stdout=out,
+                       check=True)
+    err = refused(piped)
+    assert err.key == "audio_length_unknown"
+    assert err.message.startswith("This FLAC file does not say how long it is")
+
+
 def test_too_short(tmp_path):
     err = refused(tone(tmp_path / "blip.wav", seconds=0.1))
     assert err.key == "audio_too_short"
