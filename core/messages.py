@@ -179,6 +179,14 @@ MESSAGES: dict[str, str] = {
                    "shape {shape}.",
     "audio_length_unknown": "This {format} file does not say how long it is (it was written as a stream), and "
                             "DL Lab cannot read it that way: save it again with an audio editor, or as WAV.",
+
+    # --- pocketsphinx ---------------------------------------------------------------------------
+    "phrases_empty": "Phrases: write at least one phrase, one per line, like 'turn on the light'.",
+    "phrases_text_too_long": "The phrase list is {count} characters long; the limit is {max}.",
+    "phrases_too_many": "The phrase list has {count} phrases; at most {max} are allowed, one per line.",
+    "phrase_too_long": "Line {line} of the phrase list is {count} characters long; a phrase has at most {max}.",
+    "phrase_unknown_words": "Phrases: these words are not in the pronunciation dictionary ({count} in all), so "
+                            "they cannot be recognised: {words}. Use other words, or spell a name as it sounds.",
 }
 
 

@@ -144,4 +144,12 @@ ZH = {
     "error.audio_shape": "音频采样必须是每个时刻一个值，或每个声道一列；收到的数组形状是 {shape}。",
     "error.audio_length_unknown": "这个 {format} 文件没有标明自己的长度（它是以流的方式写出的），DL Lab 无法这样读取："
                                   "请用音频编辑软件重新保存，或者另存为 WAV。",
+
+    # --- pocketsphinx ---------------------------------------------------------------------------------
+    "error.phrases_empty": "短语列表：请至少写一个短语，每行一个，例如 'turn on the light'。",
+    "error.phrases_text_too_long": "短语列表共有 {count} 个字符；上限是 {max} 个。",
+    "error.phrases_too_many": "短语列表中有 {count} 个短语；最多允许 {max} 个，每行一个。",
+    "error.phrase_too_long": "短语列表第 {line} 行有 {count} 个字符；每个短语最多 {max} 个字符。",
+    "error.phrase_unknown_words": "短语列表：这些词不在发音词典中（共 {count} 个），因此无法识别：{words}。"
+                                  "请换用其他词，或者把名字按读音拼写出来。",
 }
