@@ -158,6 +158,15 @@ MESSAGES: dict[str, str] = {
     "layer_range": "This model has layers 0 to {max}; there is no layer {value}.",
     "head_range": "This model has heads 0 to {max} in each layer; there is no head {value}.",
 
+    # --- speech to text ---------------------------------------------------------------------------
+    "not_flag": "{label} must be true or false, got {value}.",
+    "language_unknown": "Language must be 'auto' or a language code Whisper knows, like 'en', 'zh' or 'de'; "
+                        "got {value}.",
+    "live_engine": "Live transcription runs with pocketsphinx or wav2vec2 (Whisper hears finished recordings "
+                   "only); got {value}.",
+    "audio_too_long_for_engine": "The audio lasts {seconds} s; {engine} hears at most {max} s. Cut it, or choose "
+                                 "another engine.",
+
     # --- audio -------------------------------------------------------------------------------------
     "audio_missing": "Record or upload some audio first.",
     "audio_source": "Audio must be an audio file (its path or its bytes), got {type}.",

@@ -103,3 +103,14 @@ def short_text(value: Any, label: str, max_chars: int = MAX_TEXT_FIELD_CHARS) ->
     except UnicodeEncodeError:      # a lone surrogate ("\ud800"), which JSON can carry and no tokenizer reads
         raise _fail(label, "not_unicode") from None
     return value.strip()
+
+
+def flag(value: Any, label: str) -> bool:
+    """``value`` as a bool: True/False, 1/0 or the words 'true'/'false' (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _fail(label, "not_flag", value=show(value))

@@ -126,6 +126,12 @@ ZH = {
     "error.layer_range": "这个模型的层编号是 0 到 {max}；没有第 {value} 层。",
     "error.head_range": "这个模型每层的注意力头编号是 0 到 {max}；没有第 {value} 个头。",
 
+    # --- speech to text -----------------------------------------------------------------------------
+    "error.not_flag": "{label}必须是 true 或 false，收到的是 {value}。",
+    "error.language_unknown": "语言必须是 'auto'，或者 Whisper 认识的语言代码，例如 'en'、'zh' 或 'de'；收到的是 {value}。",
+    "error.live_engine": "实时转写使用 pocketsphinx 或 wav2vec2（Whisper 只处理录完的音频）；收到的是 {value}。",
+    "error.audio_too_long_for_engine": "音频长 {seconds} 秒；{engine} 最多只能处理 {max} 秒。请剪短，或者换一个引擎。",
+
     # --- audio -------------------------------------------------------------------------------------
     "error.audio_missing": "请先录音或上传一段音频。",
     "error.audio_source": "音频必须是一个音频文件（它的路径或字节内容），收到的是 {type}。",
