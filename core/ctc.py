@@ -65,10 +65,14 @@ def collapse(path: np.ndarray, blank: int) -> list[tuple[int, int, int]]:
     return [tuple(r) for r in runs]
 
 
-def words_from_path(path: np.ndarray, tokens: list[str], blank: int, delimiter: str, frame_s: float) -> list[Word]:
-    """Words with their times from the best token of each frame (``tokens[i]`` is token i's text)."""
+def words_from_path(path: np.ndarray, tokens: list[str], blank: int, delimiter: str, frame_s: float,
+                    silent: frozenset[int] = frozenset()) -> list[Word]:
+    """Words with their times from the best token of each frame (``tokens[i]`` is token i's text);
+    ``silent`` tokens (like <unk> or <s>) are heard but never written."""
     words, letters, start, end = [], [], 0.0, 0.0
     for token, first, last in collapse(path, blank):
+        if token in silent:
+            continue
         piece = tokens[token]
         if piece == delimiter or piece.isspace():
             if letters:

@@ -83,7 +83,7 @@ class LiveTranscriber:
         from core.wav2vec2 import alphabet, frame_hop, frame_logits
 
         loaded, rate = self._loaded, config.SAMPLE_RATE
-        tokens, blank, delimiter = alphabet(loaded.processor)
+        tokens, blank, delimiter, silent = alphabet(loaded.processor)
         hop, margin = frame_hop(loaded.model), int(config.CHUNK_OVERLAP_SECONDS * rate)
         size = int(LIVE_CHUNK_SECONDS * rate)
         n = len(self.samples)
@@ -98,7 +98,8 @@ class LiveTranscriber:
             tail = Chunk(self._committed, n, max(0, self._committed - margin), n)
             logits = frame_logits(loaded, self.samples[tail.window_start:])
             path = np.concatenate([path, logits[kept_frames(tail, len(logits), hop)].argmax(1)])
-        return [Word(w.text.lower(), w.start, w.end) for w in words_from_path(path, tokens, blank, delimiter, hop / rate)]
+        return [Word(w.text.lower(), w.start, w.end)
+                for w in words_from_path(path, tokens, blank, delimiter, hop / rate, silent)]
 
     def finish(self) -> tuple[str, list[Segment], int]:
         """The whole session's transcript: (text, segments, words the classroom filter hid)."""

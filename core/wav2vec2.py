@@ -16,11 +16,13 @@ def frame_hop(model) -> int:
     return int(np.prod(model.config.conv_stride))
 
 
-def alphabet(processor) -> tuple[list[str], int, str]:
-    """(text of every token id, the blank id, the word delimiter)."""
+def alphabet(processor) -> tuple[list[str], int, str, frozenset[int]]:
+    """(text of every token id, the blank id, the word delimiter, the ids never written: <s>, <unk>...)."""
     tokenizer = processor.tokenizer
     tokens = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-    return [t or "" for t in tokens], tokenizer.pad_token_id, tokenizer.word_delimiter_token
+    delimiter = tokenizer.word_delimiter_token
+    silent = frozenset(i for i in tokenizer.all_special_ids if tokens[i] != delimiter and i != tokenizer.pad_token_id)
+    return [t or "" for t in tokens], tokenizer.pad_token_id, delimiter, silent
 
 
 @torch.inference_mode()
@@ -34,7 +36,7 @@ def words(loaded, samples: np.ndarray, extra: dict) -> Iterator[tuple[float, lis
     """Yield (seconds heard, the words finished since the last yield) chunk by chunk; the first
     seconds' CTC emission goes into ``extra["emission"]``. A word that may go on into the next
     chunk is held back until that chunk is heard, so none is cut in two."""
-    tokens, blank, delimiter = alphabet(loaded.processor)
+    tokens, blank, delimiter, silent = alphabet(loaded.processor)
     hop = frame_hop(loaded.model)
     frame_s = hop / config.SAMPLE_RATE
     plan = chunk_plan(len(samples), config.SAMPLE_RATE, config.CHUNK_SECONDS, config.CHUNK_OVERLAP_SECONDS)
@@ -45,7 +47,7 @@ def words(loaded, samples: np.ndarray, extra: dict) -> Iterator[tuple[float, lis
         if i == 0:
             extra["emission"] = emission_view(logits, tokens, blank, delimiter, frame_s, config.CTC_VIEW_SECONDS)
         path = np.concatenate([path, logits[kept_frames(chunk, len(logits), hop)].argmax(axis=1)])
-        found = words_from_path(path, tokens, blank, delimiter, frame_s)
+        found = words_from_path(path, tokens, blank, delimiter, frame_s, silent)
         last = i == len(plan) - 1
         ready = found if last else found[:-1]
         yield chunk.end / config.SAMPLE_RATE, [Word(w.text.lower(), w.start, w.end) for w in ready[emitted:]]

@@ -31,6 +31,12 @@ def test_words_get_the_times_of_their_first_and_last_frames():
     assert found[1].start == pytest.approx(0.32) and found[1].end == pytest.approx(0.48)
 
 
+def test_special_tokens_are_heard_but_never_written():
+    tokens = TOKENS + ["<unk>"]
+    path = np.array([2, 9, 3, 0, 4, 0, 4, 5])                       # h <unk> e _ l _ l o
+    assert [w.text for w in words_from_path(path, tokens, 0, "|", 0.02, silent=frozenset({9}))] == ["hello"]
+
+
 def test_the_emission_view_spells_the_path_and_collapses_it():
     path = ids("hh_e_ll_lo")
     logits = np.full((len(path), len(TOKENS)), -5.0)
@@ -64,6 +70,7 @@ class FrameModel(torch.nn.Module):
 
 def fake_wav2vec2():
     tokenizer = type("Tok", (), {"__len__": lambda self: len(TOKENS), "pad_token_id": 0, "word_delimiter_token": "|",
+                                 "all_special_ids": [0, 1],
                                  "convert_ids_to_tokens": lambda self, ids: [TOKENS[i] for i in ids]})()
     processor = type("Proc", (), {"tokenizer": tokenizer, "__call__": lambda self, window, sampling_rate, return_tensors:
                                   SimpleNamespace(input_values=torch.tensor(window)[None])})()
