@@ -7,7 +7,7 @@ import threading
 
 import gradio as gr
 
-from tabs import augment, common, generate, i18n, train, uploads
+from tabs import augment, common, generate, i18n, train, transcribe, uploads
 
 TITLE = "DL Lab"
 
@@ -28,6 +28,7 @@ def build_demo() -> gr.Blocks:
             texts.extend(train.build(lang, history, switch))
             texts.extend(augment.build(lang, switch))
             texts.extend(generate.build(lang, switch))
+            texts.extend(transcribe.build(lang, switch))
 
         def relabel(choice, *shown):
             choice = i18n.normalize(choice)

@@ -21,7 +21,8 @@ SPAN_LINE = "rgba(234, 88, 12, 0.7)"
 LABEL_COLOR = "#111827"
 
 TEXT = {"time": "time (s)", "amplitude": "amplitude", "mel_band": "mel band", "level": "dB (0: loudest)",
-        "waveform": "waveform", "words": "words"}
+        "waveform": "waveform", "words": "words", "character": "character (_ is the blank)",
+        "best_path": "most likely at each frame", "frame": "probability"}
 
 
 def _words(text: dict | None) -> dict:
@@ -92,3 +93,28 @@ def spectrogram_figure(audio, segments=None, text: dict | None = None):
                   xaxis=dict(title=w["time"], range=[0, max(audio.duration_s, 1e-3)], showgrid=False),
                   yaxis=dict(title=w["mel_band"], range=[-0.5, n_mels + (8 if marks else 0) - 0.5], showgrid=False))
     return _figure([heat, *marks], layout)
+
+
+def ctc_figure(view, text: dict | None = None):
+    """A CTC emission (core.ctc.EmissionView): time across, every character of the alphabet up
+    (the blank "_" and the word delimiter "|" included), colour the probability; the most likely
+    character of each frame is marked, so "h h _ e l l _ l o" can be read off the picture."""
+    w = _words(text)
+    used = sorted(set(view.path.tolist()) | {view.labels.index("_")})
+    rows = [i for i in range(len(view.labels)) if i in used or view.probs[:, i].max() > 0.05]
+    times = (np.arange(view.probs.shape[0]) * view.frame_s).round(3)
+    heat = dict(type="heatmap", z=view.probs[:, rows].T.round(3), x=times, y=[view.labels[i] for i in rows],
+                zmin=0, zmax=1, colorscale="Blues", meta="emission",
+                colorbar=dict(title=dict(text=w["frame"]), thickness=12),
+                hovertemplate="%{x:.2f} s, %{y}: %{z:.2f}<extra></extra>")
+    labelled = len(times) <= 200           # letters over the marks only while they can be read
+    path = dict(type="scatter", mode="markers+text" if labelled else "markers", meta="path", name=w["best_path"], x=times,
+                y=[view.labels[i] for i in view.path.tolist()], text=[view.labels[i] for i in view.path.tolist()],
+                textposition="top center", textfont=dict(size=9, color="#ea580c"),
+                marker=dict(color="#ea580c", size=5), hovertemplate="%{x:.2f} s: %{y}<extra></extra>")
+    layout = dict(height=max(300, 16 * len(rows) + 120), margin=dict(l=55, r=20, t=30, b=45),
+                  xaxis=dict(title=w["time"], showgrid=False),
+                  yaxis=dict(title=w["character"], type="category", categoryorder="array",
+                             categoryarray=[view.labels[i] for i in rows], showgrid=False),
+                  legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"))
+    return _figure([heat, path], layout)

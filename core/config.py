@@ -197,7 +197,8 @@ CLASSROOM_BLOCKLIST = ("fuck", "fucking", "shit", "bitch", "bastard", "cunt", "d
 # wait in the tab's queue, which shows them their place.
 # "explain" serves the Generate tab's short forward passes (next-token chart, attention), so that
 # they are not queued behind a long generation.
-CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1}
+# "live" serves the microphone streams of live transcription: many short events, one per half second.
+CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1, "live": 2}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ phrases for Whisper), which engine ran and why, and what it cost.
 - *wav2vec2* (core.ctc): CTC over characters, greedy, long audio in overlapping chunks.
 - *Whisper* (core.whisper): an encoder-decoder that writes text with timestamps, 30 s at a time.
 - *pocketsphinx* (core.sphinx): no download, open vocabulary or a list of expected phrases.
-- *auto*: wav2vec2 when its weights can be loaded, else pocketsphinx; the record says why.
+- *auto*: pocketsphinx when a phrase list is given, else wav2vec2 when its weights can be loaded,
+  else pocketsphinx; the record says why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-import numpy as np
 
 from core import config, validate
 from core.errors import InvalidInput, ModelUnavailable
@@ -99,7 +99,8 @@ class Transcript:
     text: str
     segments: tuple[Segment, ...]
     engine: str                 # the engine that ran
-    reason: str                 # why ("chosen", or auto's "wav2vec2 loaded" / "wav2vec2 unavailable: <key>")
+    reason: str                 # why: "chosen", or auto's "auto: wav2vec2 loaded", "auto: a phrase list was
+                                # given", "auto: wav2vec2 unavailable (<key>)"
     model: str | None
     source: str | None
     device: str
@@ -159,6 +160,8 @@ class Transcription:
         if cfg.engine in ("wav2vec2", "whisper"):
             kind = "asr" if cfg.engine == "wav2vec2" else "whisper"
             return cfg.engine, "chosen", models.load(kind, precision=cfg.precision)
+        if cfg.phrases:
+            return "pocketsphinx", "auto: a phrase list was given", None
         try:
             return "wav2vec2", "auto: wav2vec2 loaded", models.load("asr", precision=cfg.precision)
         except ModelUnavailable as missing:

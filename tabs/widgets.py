@@ -9,6 +9,7 @@ the checking to core, which names the control in the user's language.
 from __future__ import annotations
 
 import gradio as gr
+from gradio.data_classes import FileData, ImageData
 
 
 class CheckedNumber(gr.Number):
@@ -75,15 +76,14 @@ def stored_upload(path) -> str | None:
     return None
 
 
-def _lenient_image_data():
-    """Gradio's ImageData, except that a value which is not an uploaded file (text, a
-    number, a dict without Gradio's file marker) becomes an empty image instead of a
-    validation error that the page shows without explanation. Nothing unchecked gets
-    through: the empty image has no path, and core answers it with a clear message."""
-    from gradio.data_classes import ImageData
+def _lenient(data_class):
+    """Gradio's ``data_class`` (ImageData, FileData), except that a value which is not an uploaded
+    file (text, a number, a dict without Gradio's file marker) becomes an empty one instead of a
+    validation error that the page shows without explanation. Nothing unchecked gets through:
+    the empty value has no path, and core answers it with a clear message."""
     from pydantic import ValidationError, model_validator
 
-    class LenientImageData(ImageData):
+    class Lenient(data_class):
         @model_validator(mode="wrap")
         @classmethod
         def _not_a_file_is_empty(cls, value, handler):
@@ -92,7 +92,8 @@ def _lenient_image_data():
             except (ValidationError, ValueError, TypeError):
                 return cls.model_construct(path=None, url=None, orig_name=None)
 
-    return LenientImageData
+    Lenient.__name__ = f"Lenient{data_class.__name__}"
+    return Lenient
 
 
 class CheckedImage(gr.Image):
@@ -105,7 +106,7 @@ class CheckedImage(gr.Image):
     """
 
     is_template = True
-    data_model = _lenient_image_data()
+    data_model = _lenient(ImageData)
 
     def preprocess(self, payload):
         if payload is None:
@@ -122,6 +123,24 @@ class CheckedImage(gr.Image):
             except (binascii.Error, ValueError):
                 return b""
         return stored_upload(payload.path) or b""
+
+
+class CheckedAudio(gr.Audio):
+    """A gr.Audio that hands core the stored file itself, undecoded (type "filepath").
+
+    Gradio would convert some uploads with ffmpeg before a handler sees them; core.audio reads
+    every format it accepts with soundfile and checks size and duration from the header first.
+    Only files Gradio stored are passed on; anything else becomes b"" and core says so.
+    """
+
+    is_template = True
+    data_model = _lenient(FileData)
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        path = getattr(payload, "path", None)
+        return (stored_upload(path) if path else None) or b""
 
 
 def number_input(limit, **kwargs) -> CheckedNumber:

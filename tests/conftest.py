@@ -69,25 +69,32 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise RuntimeError(f"the app did not serve {url} within {timeout} s")
 
 
-def app_hf_home(root: Path, english: Path, chinese: Path) -> Path:
-    """A Hugging Face cache of the app's own in which the tiny models stand in for GPT-2 and the
-    Chinese GPT-2, under their real ids; DistilGPT2 is missing, as on a machine without it."""
+def app_hf_home(root: Path, english: Path, chinese: Path, asr: Path | None = None,
+                whisper: Path | None = None) -> Path:
+    """A Hugging Face cache of the app's own in which the tiny models stand in for GPT-2, the Chinese
+    GPT-2, wav2vec2 and Whisper, under their real ids; DistilGPT2 is missing, as on a machine without it."""
     from tests.tiny_models import install_in_hf_cache
 
     hub = root / "hub"
     install_in_hf_cache(english, hub, "openai-community/gpt2")
     install_in_hf_cache(chinese, hub, "uer/gpt2-chinese-cluecorpussmall")
+    if asr is not None:
+        install_in_hf_cache(asr, hub, "facebook/wav2vec2-base-960h")
+    if whisper is not None:
+        install_in_hf_cache(whisper, hub, "openai/whisper-tiny")
     return root
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir):
+def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir, tiny_whisper_dir):
     """`python app.py` started as a user starts it, on a free port given by GRADIO_SERVER_PORT."""
     port = free_port()
-    hf_home = app_hf_home(tmp_path_factory.mktemp("app-hf"), tiny_gpt2_dir, tiny_chinese_gpt2_dir)
+    hf_home = app_hf_home(tmp_path_factory.mktemp("app-hf"), tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir,
+                          tiny_whisper_dir)
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                PYTHONUNBUFFERED="1", HF_HOME=str(hf_home))
-    env.pop("DLLAB_TEXT_MODEL", None)
+    for setting in ("DLLAB_TEXT_MODEL", "DLLAB_ASR_MODEL", "DLLAB_WHISPER_MODEL"):
+        env.pop(setting, None)
     log = tmp_path_factory.mktemp("app") / "app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out,

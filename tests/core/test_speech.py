@@ -30,9 +30,12 @@ def transcribe(audio, **settings):
 
 def test_auto_falls_back_to_pocketsphinx_and_says_why(tmp_path):
     audio = read_audio(speak("turn on the light", tmp_path / "light.wav"), 60)
+    _, result = transcribe(audio)
+    assert result.engine == "pocketsphinx" and result.mode == "open" and result.text
+    assert result.reason == "auto: wav2vec2 unavailable (model_not_cached_offline)"
     _, result = transcribe(audio, phrases=("turn on the light", "turn off the light", "open the door"))
     assert result.engine == "pocketsphinx" and result.text == "turn on the light" and result.mode == "phrases"
-    assert result.reason == "auto: wav2vec2 unavailable (model_not_cached_offline)"
+    assert result.reason == "auto: a phrase list was given"
     record = result.summary(audio)
     assert record["engine"] == "pocketsphinx" and record["rtf"] > 0 and record["sample_rate_in"] == 16000
     assert [s["text"] for s in record["segments"]] == ["turn", "on", "the", "light"]
