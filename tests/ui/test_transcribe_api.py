@@ -15,6 +15,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from tests.audio_samples import speak
+from tests.conftest import ROOT, readme_example
 
 PHRASES = "turn on the light\nturn off the light\nopen the door\ngood morning\nthank you"
 
@@ -137,3 +138,9 @@ def test_no_audio_says_to_record_first_and_the_server_keeps_serving(client, tmp_
 
 def test_stop_with_nothing_running_says_so(client):
     assert "Nothing is being transcribed" in client.predict(api_name="/stop_transcribing")
+
+
+def test_readme_transcribe_example_runs_as_written(app_url, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    exec(compile(readme_example("api-example-transcribe", app_url), "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "turn on the light [('turn', 0.0), ('on', 0.3)] True"
