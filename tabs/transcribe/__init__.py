@@ -29,7 +29,8 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
     private = dict(api_visibility="private")
     with tab_with_intro(tx, "transcribe"):
         kept = gr.State(None)                                   # this session's last transcription
-        listening = gr.State(None, time_to_live=2 * config.LIVE_MAX_SECONDS)   # its live transcriber
+        # its live transcriber; a session that goes away without stopping still hands its decoder back
+        listening = gr.State(None, time_to_live=2 * config.LIVE_MAX_SECONDS, delete_callback=live_mode.let_go)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=330):
                 audio = tx.make(CheckedAudio, sources=["microphone", "upload"], type="filepath",

@@ -47,3 +47,12 @@ def finish(live, lang="en"):
     if live.full:
         status += " " + tr(lang, "live.full", max=config.LIVE_MAX_SECONDS)
     return text, downloads(record), status, None
+
+
+def let_go(live) -> None:
+    """A session's state is deleted (its tab closed, or an hour passed): end its transcriber."""
+    if live is not None:
+        try:
+            live.finish()
+        except Exception:  # noqa: BLE001 - nothing waits for this result
+            pass
