@@ -48,6 +48,8 @@ EN = {
                        "· {device} · {precision}",
     "transcribe.stopped": "**Stopped**: the first {duration} s… in {seconds} s (real-time factor {rtf}) · {engine} "
                           "({source}) · {device} · {precision}",
+    "transcribe.audio_info": "The recording: {rate} Hz, {channels} channel(s), {format}; the engines hear it as "
+                             "16 kHz mono.",
     "transcribe.auto_loaded": "auto chose wav2vec2: its weights are here.",
     "transcribe.auto_phrases": "auto chose pocketsphinx: only it listens for a phrase list.",
     "transcribe.auto_fallback": "auto chose pocketsphinx: wav2vec2's weights are not on this machine (run "
@@ -121,6 +123,7 @@ ZH = {
                        "{precision}",
     "transcribe.stopped": "**已停止**：前 {duration} 秒……用了 {seconds} 秒（实时率 {rtf}）· {engine}（{source}）· "
                           "{device} · {precision}",
+    "transcribe.audio_info": "录音：{rate} Hz，{channels} 个声道，{format}；引擎听到的是 16 kHz 单声道。",
     "transcribe.auto_loaded": "auto 选择了 wav2vec2：它的权重在这台机器上。",
     "transcribe.auto_phrases": "auto 选择了 pocketsphinx：只有它能按短语列表来听。",
     "transcribe.auto_fallback": "auto 选择了 pocketsphinx：这台机器上没有 wav2vec2 的权重（运行 "

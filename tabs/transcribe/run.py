@@ -31,7 +31,9 @@ def stats_line(lang: str, record: dict) -> str:
               rtf=f"{record['rtf']:.3f}", engine=tr(lang, f"engine.{record['engine']}"),
               source=tr(lang, SOURCES.get(record["source"], "source.local")), device=record["device"],
               precision=record["precision"])
-    extras = [why] if why else []
+    extras = [tr(lang, "transcribe.audio_info", rate=record["sample_rate_in"], channels=record["channels_in"],
+                 format=record["format"])]
+    extras += [why] if why else []
     if record.get("language"):
         extras.append(tr(lang, "transcribe.language", language=record["language"]))
     if record.get("mode"):
