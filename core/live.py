@@ -20,6 +20,7 @@ from core import config
 from core.speech import Segment, mask
 
 LIVE_CHUNK_SECONDS = 5.0        # wav2vec2 commits the audio this much at a time
+GATHER_SECONDS = 0.5            # a browser streams ~0.1 s pieces; they are gathered to this much first
 
 
 class LiveTranscriber:
@@ -35,6 +36,7 @@ class LiveTranscriber:
         self.samples = np.zeros(0, dtype=np.float32)
         self.full = False               # the session reached config.LIVE_MAX_SECONDS: later audio is ignored
         self._pending = 0               # samples since the last update
+        self._gathered: list = []       # the browser's pieces not yet heard: (rate, array)
         self._text = ""
         if engine == "pocketsphinx":
             from core.sphinx import LiveDecoder
@@ -50,20 +52,33 @@ class LiveTranscriber:
         return len(self.samples) / config.SAMPLE_RATE
 
     def add(self, sample_rate: int, array) -> str:
-        """Take one chunk from the microphone; returns the transcript so far (filtered when asked)."""
-        from core.audio import from_array
-        from core.errors import InvalidInput
+        """Take one piece from the microphone; returns the transcript so far (filtered when asked).
+        Pieces are gathered until they make GATHER_SECONDS (Gradio sends about 0.1 s at a time,
+        shorter than any engine hears a word in)."""
+        if self.full:
+            return self.text
+        if self._gathered and self._gathered[0][0] != sample_rate:     # the rate changed: hear what came before
+            self._hear()
+        self._gathered.append((sample_rate, np.asarray(array)))
+        if sum(len(a) for _, a in self._gathered) >= GATHER_SECONDS * sample_rate:
+            self._hear()
+        return self.text
 
+    def _hear(self) -> None:
+        """Hear the gathered pieces (the last ones, shorter than a word can be, padded with silence)."""
+        from core.audio import from_array
+
+        if not self._gathered:
+            return
+        rate, pieces = self._gathered[0][0], [a for _, a in self._gathered]
+        self._gathered = []
+        piece = np.concatenate(pieces)
+        shortest = int(np.ceil(config.AUDIO_MIN_SECONDS * rate))
+        if len(piece) < shortest:
+            piece = np.concatenate([piece, np.zeros((shortest - len(piece), *piece.shape[1:]), piece.dtype)])
         room = int(config.LIVE_MAX_SECONDS * config.SAMPLE_RATE) - len(self.samples)
-        if room <= 0:
-            self.full = True
-            return self.text
-        try:
-            chunk = from_array(sample_rate, array).samples[:room]
-        except InvalidInput as refused:
-            if refused.key != "audio_too_short":        # the last sliver of a recording holds no word
-                raise
-            return self.text
+        chunk = from_array(rate, piece).samples[:room]
+        self.full = len(chunk) >= room
         self.samples = np.concatenate([self.samples, chunk])
         self._pending += len(chunk)
         if self.config.engine == "pocketsphinx":
@@ -71,7 +86,6 @@ class LiveTranscriber:
         elif self._pending >= config.LIVE_INTERVAL_S * config.SAMPLE_RATE:
             self._pending = 0
             self._text = " ".join(w.text for w in self._wav2vec2_words())
-        return self.text
 
     @property
     def text(self) -> str:
@@ -103,6 +117,7 @@ class LiveTranscriber:
 
     def finish(self) -> tuple[str, list[Segment], int]:
         """The whole session's transcript: (text, segments, words the classroom filter hid)."""
+        self._hear()
         if self.config.engine == "pocketsphinx":
             result = self._sphinx.finish()
             segments = [Segment(start, end, word) for word, start, end in result.words]

@@ -27,8 +27,8 @@ def start(engine, phrases, filter, lang="en"):  # noqa: A002
 @error_boundary
 def listen(chunk, live, lang="en"):
     """One chunk from the microphone (rate, int16 samples); returns (transcript so far, state)."""
-    if live is None or chunk is None:
-        return gr.skip(), live
+    if live is None or chunk is None:          # not started yet: leave the state to start()
+        return gr.skip(), gr.skip()
     rate, samples = chunk
     return live.add(rate, samples), live
 

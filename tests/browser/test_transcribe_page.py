@@ -166,10 +166,6 @@ def wait_for_the_streaming_recorder(page):
     pytest.fail("the streaming recorder did not start its workers within 10 s")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="Gradio 6.31's browser streams the microphone in 0.1 s chunks (the event's stream_every=0.5 "
-                          "is not used) and core.live.LiveTranscriber.add drops every chunk shorter than "
-                          "config.AUDIO_MIN_SECONDS (0.25 s): live mode hears nothing")
 def test_live_mode_transcribes_the_microphone_and_keeps_the_transcript_after_stop(open_with_microphone,
                                                                                microphone_wav):
     page, errors = open_with_microphone()

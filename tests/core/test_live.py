@@ -54,6 +54,17 @@ def test_wav2vec2_live_rehears_only_a_bounded_tail(tiny_asr_dir, monkeypatch):
     assert all(0 <= s.start < s.end <= 20.0 + 1e-6 for s in segments) and text == " ".join(s.text for s in segments)
 
 
+def test_a_browsers_tenth_of_a_second_pieces_are_gathered_and_heard(tmp_path):
+    phrases = ("turn on the light", "open the door", "good morning")
+    clip = speak("open the door", tmp_path / "door.wav", rate=48_000)
+    live = LiveTranscriber("pocketsphinx", phrases)
+    for rate, piece in browser_chunks(clip, seconds=0.1):          # what Gradio 6.31's recorder sends
+        live.add(rate, piece)
+    assert live.finish()[0] == "open the door"
+    duration = soundfile.info(str(clip)).duration             # the last sliver is heard, padded to a word's length
+    assert duration <= live.seconds <= duration + config.AUDIO_MIN_SECONDS
+
+
 def test_a_live_session_keeps_a_bounded_amount_of_audio(monkeypatch):
     monkeypatch.setattr(config, "LIVE_MAX_SECONDS", 2)
     live = LiveTranscriber("pocketsphinx")
