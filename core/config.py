@@ -193,12 +193,23 @@ WHISPER_LANGUAGES = ("auto", "en", "zh", "de", "es", "fr", "it", "ja", "ko", "pt
 CLASSROOM_BLOCKLIST = ("fuck", "fucking", "shit", "bitch", "bastard", "cunt", "dick", "cock", "pussy", "asshole",
                        "whore", "slut", "nigger", "faggot", "retard", "他妈的", "傻逼", "操你")
 
+# --- Quantize tab ---------------------------------------------------------------------------
+# "trained" is the newest run of the session's Train history; "trained:<id>" names one.
+QUANTIZE_MODELS = ("trained", "mlp", "mlp_mnist", "lstm", "lstm_lm", "gpt2", "wav2vec2")
+QUANTIZE_METHODS = ("dynamic_int8", "dynamic_int8_naive", "fp16", "bf16", "torchao_int8_weight",
+                    "torchao_int8_dynamic", "torchao_int4_weight")
+QUANTIZE_LATENCY_BUDGET_S = 2.0     # timed runs per method and thread setting stop after this long ...
+QUANTIZE_LATENCY_REPS = 20          # ... or after this many (the median is shown)
+QUANTIZE_WORKER_TIMEOUT_S = 300     # the latency worker process is ended after this long
+QUANTIZE_MAX_TABLE_ROWS = 40        # modules listed per method; the rest are summed in one row
+QUANTIZE_HISTOGRAM_BINS = 120
+
 # Heavy requests served at once per tab (DLLAB_<TAB>_CONCURRENCY overrides); further users
 # wait in the tab's queue, which shows them their place.
 # "explain" serves the Generate tab's short forward passes (next-token chart, attention), so that
 # they are not queued behind a long generation.
 # "live" serves the microphone streams of live transcription: many short events, one per half second.
-CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1, "live": 2}
+CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1, "live": 2, "quantize": 1}
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,12 @@ MESSAGES: dict[str, str] = {
     "phrase_too_long": "Line {line} of the phrase list is {count} characters long; a phrase has at most {max}.",
     "phrase_unknown_words": "Phrases: these words are not in the pronunciation dictionary ({count} in all), so "
                             "they cannot be recognised: {words}. Use other words, or spell a name as it sounds.",
+
+    # --- quantization: the run (core/quantize_run.py) ---------------------------------------------
+
+    # --- quantization: models (core/quantize_models.py) -------------------------------------------
+
+    # --- quantization: methods (core/quantize.py, core/latency.py) --------------------------------
 }
 
 
