@@ -130,13 +130,46 @@ def build_model(architecture: str, n_features: int, image_shape, hidden_sizes, n
     if architecture != "mlp" and image_shape is None:
         raise InvalidInput("Model", "needs_images", model=architecture.upper())
     with model_building:                # never while transformers is loading a model (see core.device)
-        if architecture == "mlp":
-            model = MLP(n_features, hidden_sizes, n_classes, dropout, dropout_generator)
-        else:
-            cls = {"cnn": CNN, "lstm": LSTMClassifier, "transformer": TransformerClassifier}[architecture]
-            model = cls(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
+        model = construct(architecture, n_features, image_shape, hidden_sizes, n_classes, dropout,
+                          dropout_generator)
         init_parameters(model, init_generator)
     return model
+
+
+def construct(architecture, n_features, image_shape, hidden_sizes, n_classes, dropout, dropout_generator):
+    """The named architecture with PyTorch's default initial weights (build_model redraws them
+    from its generator, rebuild loads trained ones over them)."""
+    if architecture == "mlp":
+        return MLP(n_features, hidden_sizes, n_classes, dropout, dropout_generator)
+    if architecture == "cnn":
+        return CNN(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
+    if architecture == "lstm":
+        return LSTMClassifier(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
+    if architecture == "transformer":
+        return TransformerClassifier(image_shape, hidden_sizes, n_classes, dropout, dropout_generator)
+    raise ValueError(f"unknown architecture {architecture!r}")
+
+
+def run_meta(config, data) -> dict:
+    """What ``rebuild`` needs to know of a run: its TrainConfig and the Dataset it was trained on."""
+    return {"model": config.model, "n_features": data.n_features,
+            "image_shape": list(data.image_shape) if data.image_shape else None,
+            "hidden_sizes": list(config.hidden_sizes), "n_classes": data.n_classes, "dropout": config.dropout}
+
+
+def rebuild(meta, weights):
+    """A trained model from what its run recorded, in eval mode: ``meta`` names the architecture and
+    its shape (model, n_features, image_shape, hidden_sizes, n_classes, dropout; see run_meta) and
+    ``weights`` is its state dict. With ``weights`` None the architecture keeps its initial weights.
+
+    The Quantize tab rebuilds a run with it, and Export's evaluate.py carries this very source.
+    """
+    image_shape = tuple(meta["image_shape"]) if meta["image_shape"] else None
+    model = construct(meta["model"], meta["n_features"], image_shape, tuple(meta["hidden_sizes"]),
+                      meta["n_classes"], meta["dropout"], torch.Generator())
+    if weights is not None:
+        model.load_state_dict(weights)
+    return model.eval()
 
 
 def init_parameters(model: nn.Module, gen: torch.Generator) -> None:

@@ -45,6 +45,12 @@ def model_source(architecture: str) -> str:
     return "\n\n".join(textwrap.dedent(p).strip() + "\n" for p in parts)
 
 
+def rebuild_source() -> str:
+    """The source of ``core.architectures.rebuild`` (and ``construct``, which it calls): what
+    evaluate.py runs, so the Quantize tab and an exported bundle rebuild a run the same way."""
+    return "\n\n".join(textwrap.dedent(inspect.getsource(f)).strip() + "\n" for f in (arch.construct, arch.rebuild))
+
+
 def _optimizer_line(cfg) -> str:
     lr, wd, m = repr(cfg.learning_rate), repr(cfg.weight_decay), repr(cfg.momentum)
     return {
@@ -176,13 +182,11 @@ from safetensors.torch import load_file
 
 {model_source(meta["model"])}
 
+{rebuild_source()}
+
 here = Path(__file__).resolve().parent
 meta = json.loads((here / "run.json").read_text())
-dropout_gen = torch.Generator()
-model = {_CLASS_FOR[meta["model"]].__name__}({"meta['n_features']" if meta["model"] == "mlp" else "tuple(meta['image_shape'])"}, tuple(meta["hidden_sizes"]), meta["n_classes"],
-{" " * len(_CLASS_FOR[meta["model"]].__name__)}       meta["dropout"], dropout_gen)
-model.load_state_dict(load_file(here / "model.safetensors"))
-model.eval()
+model = rebuild(meta, load_file(here / "model.safetensors"))
 
 validation = load_file(here / "validation.safetensors")
 with torch.no_grad():
@@ -203,9 +207,7 @@ def export_bundle(record) -> Path:
     res, data = record.result, record.data
     cfg = res.config
     meta = {
-        "dl_lab_run": record.id, "model": cfg.model, "dataset": res.dataset_identity,
-        "n_features": data.n_features, "image_shape": list(data.image_shape) if data.image_shape else None,
-        "hidden_sizes": list(cfg.hidden_sizes), "n_classes": data.n_classes, "dropout": cfg.dropout,
+        "dl_lab_run": record.id, "dataset": res.dataset_identity, **arch.run_meta(cfg, data),
         "class_names": list(res.class_names), "optimizer": cfg.optimizer, "learning_rate": cfg.learning_rate,
         "epochs_completed": res.epochs_completed, "batch_size": cfg.batch_size, "seed": cfg.seed,
         "accuracy": res.metrics["accuracy"], "f1": res.metrics["f1"], "auc": res.metrics["auc"],

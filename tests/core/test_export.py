@@ -1,12 +1,15 @@
 """Exported models and 'Show code' reproduce the reported accuracy when run on their own."""
 
+import inspect
 import re
 import subprocess
 import sys
+import textwrap
 import zipfile
 
 import pytest
 
+from core import architectures
 from core.errors import DLLabError
 from core.export import export_bundle, reproduce_code
 from core.runs import RunHistory
@@ -74,3 +77,12 @@ def test_stopped_runs_are_reproduced_up_to_where_they_stopped(tmp_path):
 def test_export_without_a_trained_model_says_so():
     with pytest.raises(DLLabError, match="Train a model first"):
         export_bundle(None)
+
+
+def test_evaluate_py_rebuilds_with_the_function_the_quantize_tab_uses():
+    record = trained(dataset="moons", epochs=1)
+    with zipfile.ZipFile(export_bundle(record)) as z:
+        script = next(z.read(n).decode() for n in z.namelist() if n.endswith("/evaluate.py"))
+    for function in (architectures.rebuild, architectures.construct):
+        assert textwrap.dedent(inspect.getsource(function)).strip() in script
+    assert "model = rebuild(meta, load_file(" in script
