@@ -202,6 +202,22 @@ MESSAGES: dict[str, str] = {
     # --- quantization: models (core/quantize_models.py) -------------------------------------------
 
     # --- quantization: methods (core/quantize.py, core/latency.py) --------------------------------
+    "quantize_naive_needs_conv1d": "The naive int8 call is offered for GPT-2 only: it differs from dynamic int8 only "
+                                   "on a model built from transformers' Conv1D layers, and this model has none. "
+                                   "Choose dynamic int8.",
+    "quantize_nothing_for_int8": "Dynamic int8 quantizes nn.Linear and nn.LSTM layers, and this model has neither: "
+                                 "there is nothing to quantize.",
+    "quantize_torchao_no_linear": "torchao quantizes linear layers only, and this model has none it can take: LSTMs, "
+                                  "convolutions and embeddings stay as they are, and so does an output layer that "
+                                  "shares the embedding's weights. Choose dynamic int8 (it quantizes LSTMs too) or fp16.",
+    "quantize_int4_needs_cuda": "torchao {version}'s int4 weight-only quantization does not run on a CPU: its int4 "
+                                "kernels are built for CUDA GPUs. int8 weight-only is the nearest method that runs here.",
+    "quantize_int4_gpu_too_old": "torchao's int4 kernels need a GPU of compute capability 8.0 or newer; this one is "
+                                 "{capability}.",
+    "quantize_int4_no_layer": "int4 weights are stored in groups of {group} inputs, and no linear layer of this model "
+                              "has a multiple of {group} inputs: there is nothing to quantize.",
+    "quantize_half_unsupported": "This model cannot run in {dtype} on this {device}: PyTorch {torch} has no {dtype} "
+                                 "kernel here for its {layer} layers.",
 }
 
 

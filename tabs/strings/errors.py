@@ -164,4 +164,16 @@ ZH = {
     # --- quantization: models -------------------------------------------------------------------------
 
     # --- quantization: methods ------------------------------------------------------------------------
+    "error.quantize_naive_needs_conv1d": "朴素的 int8 调用只为 GPT-2 提供：只有在由 transformers 的 Conv1D 层构成的模型上，"
+                                         "它才与动态 int8 不同，而这个模型没有这种层。请选择动态 int8。",
+    "error.quantize_nothing_for_int8": "动态 int8 量化的是 nn.Linear 和 nn.LSTM 层，而这个模型两者都没有：没有可以量化的部分。",
+    "error.quantize_torchao_no_linear": "torchao 只量化线性层，而这个模型里没有它能处理的线性层：LSTM、卷积层和嵌入层都保持原样，"
+                                        "与嵌入层共享权重的输出层也是如此。请选择动态 int8（它也会量化 LSTM）或 fp16。",
+    "error.quantize_int4_needs_cuda": "torchao {version} 的 int4 仅权重量化不能在 CPU 上运行：它的 int4 内核是为 CUDA GPU "
+                                      "编写的。在这里能运行的最接近的方法是 int8 仅权重量化。",
+    "error.quantize_int4_gpu_too_old": "torchao 的 int4 内核需要计算能力 8.0 或更高的 GPU；这块 GPU 的计算能力是 {capability}。",
+    "error.quantize_int4_no_layer": "int4 权重按每 {group} 个输入分组存储，而这个模型没有哪个线性层的输入数是 {group} 的倍数："
+                                    "没有可以量化的部分。",
+    "error.quantize_half_unsupported": "这个模型无法在这台 {device} 上以 {dtype} 运行：PyTorch {torch} 在这里没有适用于其 "
+                                       "{layer} 层的 {dtype} 内核。",
 }
