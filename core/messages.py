@@ -218,6 +218,10 @@ MESSAGES: dict[str, str] = {
                               "has a multiple of {group} inputs: there is nothing to quantize.",
     "quantize_half_unsupported": "This model cannot run in {dtype} on this {device}: PyTorch {torch} has no {dtype} "
                                  "kernel here for its {layer} layers.",
+    "quantize_latency_failed": "Measuring the latency failed in its worker process ({detail}). Sizes and accuracy are "
+                               "not affected.",
+    "quantize_latency_timeout": "Measuring the latency took longer than {max} s and was stopped: choose fewer methods "
+                                "or a smaller model.",
 }
 
 

@@ -176,4 +176,6 @@ ZH = {
                                     "没有可以量化的部分。",
     "error.quantize_half_unsupported": "这个模型无法在这台 {device} 上以 {dtype} 运行：PyTorch {torch} 在这里没有适用于其 "
                                        "{layer} 层的 {dtype} 内核。",
+    "error.quantize_latency_failed": "在工作进程中测量延迟失败（{detail}）。模型大小和准确率不受影响。",
+    "error.quantize_latency_timeout": "测量延迟用时超过 {max} 秒，已被停止：请少选几种方法，或者换一个更小的模型。",
 }

@@ -1,0 +1,203 @@
+"""How long one forward pass takes with each quantization method, measured in a short-lived worker process.
+
+Torch's thread count is process-wide: timing a model at 1 thread inside the server would
+slow every other user's work down. ``measure`` hands the job to ``python -m core.latency``
+instead, a fresh process that rebuilds the model from its architecture and weights, applies
+each method with core.quantize.apply, and times warm runs of core.quantize.forward at 1
+thread and at all the cores it may use. It also reports how busy the machine was meanwhile,
+since other users' work slows the timings down.
+
+The job travels as one torch.save file (a picklable recipe for the blank architecture, its
+state dict, the example input, the methods and the time budget): a state dict and a recipe,
+because torchao's layers and wav2vec2's weight norm cannot be pickled whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from core import config
+from core.errors import DLLabError, ResourceLimit
+
+log = logging.getLogger(__name__)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Median milliseconds of one forward pass, keyed "fp32" and by method (a method that does not
+    apply to the model is left out).
+
+    ``runs``: how many timed runs stand behind each median (the fewer of the two thread settings).
+    ``busy``: how busy the machine was while measuring, from 0 to 1. With ``busy_from`` "cpu_share"
+    (Linux) it is the share of the CPU time of the cores the worker may use that other processes
+    took: /proc/stat's busy time minus the worker's own CPU time. With "load_average" (no /proc) it
+    is the 1-minute load average per core, which counts the worker too. None when neither exists.
+    """
+
+    ms_1t: dict[str, float]
+    ms_all: dict[str, float]
+    runs: dict[str, int]
+    threads_all: int
+    busy: float | None
+    busy_from: str
+
+
+def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str], budget_s: float) -> Latency:
+    """Time the fp32 model and each method's copy at 1 thread and at all threads, in a worker process.
+
+    ``blank`` is a picklable callable without arguments (a module-level function, or a
+    functools.partial of one) that builds the fp32 architecture; ``state_dict`` holds its weights;
+    the model runs as ``core.quantize.forward(model, example)``. Each median comes from up to
+    config.QUANTIZE_LATENCY_REPS runs after one warm-up, stopping once ``budget_s`` is spent (at
+    least one timed run). Raises DLLabError when the worker fails and ResourceLimit when it takes
+    longer than config.QUANTIZE_WORKER_TIMEOUT_S.
+    """
+    import torch
+
+    with tempfile.TemporaryDirectory(prefix="dllab-latency-") as tmp:
+        job = Path(tmp) / "job.pt"
+        torch.save({"blank": blank, "state_dict": state_dict, "example": tuple(example), "methods": list(methods),
+                    "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}, job)
+        try:
+            done = subprocess.run([sys.executable, "-m", "core.latency", str(job)], cwd=REPO, capture_output=True,
+                                  text=True, timeout=config.QUANTIZE_WORKER_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise ResourceLimit("quantize_latency_timeout", max=config.QUANTIZE_WORKER_TIMEOUT_S) from None
+        result = job.with_suffix(".json")
+        if done.returncode != 0 or not result.exists():
+            log.warning("latency worker failed (exit status %s):\n%s", done.returncode, done.stderr[-4000:])
+            lines = done.stderr.strip().splitlines()
+            raise DLLabError("quantize_latency_failed",
+                             detail=lines[-1].strip()[:300] if lines else f"exit status {done.returncode}")
+        return Latency(**json.loads(result.read_text()))
+
+
+# --- the worker --------------------------------------------------------------------------------------
+
+def _cores() -> list[int]:
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+
+
+def _cpu_jiffies(cores: list[int]) -> tuple[int, int] | None:
+    """(busy, total) clock ticks of ``cores`` since boot, from /proc/stat; None without it."""
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return None
+    wanted = {f"cpu{c}" for c in cores}
+    busy = total = 0
+    for line in lines:
+        name, *fields = line.split()
+        if name in wanted:
+            # user nice system idle iowait irq softirq steal (guest time is already inside user)
+            ticks = [int(v) for v in fields[:8]]
+            total += sum(ticks)
+            busy += sum(ticks) - ticks[3] - ticks[4]
+    return (busy, total) if total else None
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+class _BusyMeter:
+    """Other processes' share of the CPU time of our cores between start and stop."""
+
+    def __init__(self, cores: list[int]):
+        self.cores = cores
+        self.start_ticks, self.start_own = _cpu_jiffies(cores), _own_cpu_s()
+
+    def stop(self) -> tuple[float | None, str]:
+        end = _cpu_jiffies(self.cores)
+        if self.start_ticks and end and end[1] > self.start_ticks[1]:
+            tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+            busy_s = (end[0] - self.start_ticks[0]) / tick
+            total_s = (end[1] - self.start_ticks[1]) / tick
+            others = (busy_s - (_own_cpu_s() - self.start_own)) / total_s
+            return round(min(1.0, max(0.0, others)), 3), "cpu_share"
+        if hasattr(os, "getloadavg"):
+            return round(os.getloadavg()[0] / len(self.cores), 3), "load_average"
+        return None, "unknown"
+
+
+def _median_ms(model, example: tuple, budget_s: float, reps: int) -> tuple[float, int]:
+    from core.quantize import forward
+
+    start = time.perf_counter()
+    forward(model, example)                                   # warm-up: first-call allocations, packing
+    times = []
+    while len(times) < reps:
+        t0 = time.perf_counter()
+        forward(model, example)
+        times.append(time.perf_counter() - t0)
+        if time.perf_counter() - start >= budget_s:
+            break
+    return round(statistics.median(times) * 1000, 3), len(times)
+
+
+def _run_job(job: dict) -> dict:
+    import torch
+
+    from core import quantize
+
+    model = job["blank"]()
+    model.load_state_dict(job["state_dict"])
+    model.eval()
+    cores = _cores()
+    threads_all = len(cores)
+    ms_1t, ms_all, runs = {}, {}, {}
+    meter = _BusyMeter(cores)
+    for method in ["fp32", *job["methods"]]:
+        if method != "fp32" and quantize.why_not(method, model) is not None:
+            continue
+        subject = model if method == "fp32" else quantize.apply(method, model)
+        torch.set_num_threads(1)
+        ms_1t[method], runs_1t = _median_ms(subject, job["example"], job["budget_s"], job["reps"])
+        if threads_all > 1:
+            torch.set_num_threads(threads_all)
+            ms_all[method], runs_all = _median_ms(subject, job["example"], job["budget_s"], job["reps"])
+        else:
+            ms_all[method], runs_all = ms_1t[method], runs_1t
+        runs[method] = min(runs_1t, runs_all)
+        del subject
+    busy, busy_from = meter.stop()
+    return {"ms_1t": ms_1t, "ms_all": ms_all, "runs": runs, "threads_all": threads_all, "busy": busy,
+            "busy_from": busy_from}
+
+
+def _main(argv: list[str]) -> int:
+    # Quiet unless it fails: library notices (deprecations, torch.compile registrations) say nothing
+    # to the user; a failure's traceback still reaches stderr.
+    import warnings
+
+    logging.disable(logging.WARNING)
+    warnings.simplefilter("ignore")
+    import torch
+
+    torch.set_num_interop_threads(1)
+    job_path = Path(argv[0])
+    try:
+        result = _run_job(torch.load(job_path, weights_only=False))
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300], file=sys.stderr)   # the line shown
+        return 1
+    job_path.with_suffix(".json").write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
