@@ -60,8 +60,8 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
     ``blank`` is a picklable callable without arguments (a module-level function, or a
     functools.partial of one) that builds the fp32 architecture; ``state_dict`` holds its weights;
     the model runs as ``core.quantize.forward(model, example)``. Each median comes from up to
-    config.QUANTIZE_LATENCY_REPS runs after one warm-up, stopping once ``budget_s`` is spent (at
-    least one timed run). Raises DLLabError when the worker fails and ResourceLimit when it takes
+    config.QUANTIZE_LATENCY_REPS runs after one warm-up, stopping once the timed runs have spent
+    ``budget_s`` (at least one). Raises DLLabError when the worker fails and ResourceLimit when it takes
     longer than config.QUANTIZE_WORKER_TIMEOUT_S.
     """
     import torch
@@ -136,8 +136,8 @@ class _BusyMeter:
 def _median_ms(model, example: tuple, budget_s: float, reps: int) -> tuple[float, int]:
     from core.quantize import forward
 
+    forward(model, example)      # warm-up, outside the budget: the process's first call sets up its kernels
     start = time.perf_counter()
-    forward(model, example)                                   # warm-up: first-call allocations, packing
     times = []
     while len(times) < reps:
         t0 = time.perf_counter()
