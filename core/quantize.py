@@ -309,7 +309,8 @@ def forward(model: nn.Module, inputs: tuple) -> torch.Tensor | Any:
                  if isinstance(x, torch.Tensor) else x for x in inputs)
     from transformers import PreTrainedModel
 
-    kwargs = {"use_cache": False} if isinstance(model, PreTrainedModel) and model.config.use_cache else {}
+    caches = isinstance(model, PreTrainedModel) and getattr(model.config, "use_cache", False)
+    kwargs = {"use_cache": False} if caches else {}
     with torch.inference_mode():
         out = model(*args, **kwargs)
     logits = getattr(out, "logits", None)

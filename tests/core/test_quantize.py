@@ -129,6 +129,25 @@ def test_every_method_gives_a_working_copy_and_leaves_the_original_alone(build):
     assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
 
 
+def test_every_method_runs_wav2vec2_weight_normed_convolutions_and_all():
+    from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
+
+    cfg = Wav2Vec2Config(vocab_size=32, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 8),
+                         num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+    torch.manual_seed(0)
+    model = Wav2Vec2ForCTC(cfg).eval()
+    audio = torch.randn(1, 4000, generator=torch.Generator().manual_seed(0))
+    reference = quantize.forward(model, (audio,))
+    for method in quantize.METHODS:
+        if quantize.why_not(method, model) is None:
+            copy = quantize.apply(method, model)
+            assert quantize.forward(copy, (audio,)).shape == reference.shape, method
+            rows = {row["name"]: row for row in quantize.module_table(model, copy)}
+            conv = rows["wav2vec2.encoder.pos_conv_embed.conv"]                      # one row, weight norm inside
+            assert conv["bytes_before"] > 16 * 16 * 4 and (method in quantize.HALF) == conv["replaced"]
+
+
 def test_int8_quantizes_a_bare_lstm_too():
     lstm = nn.LSTM(8, 16, 2)
     int8 = quantize.apply("dynamic_int8", lstm)
