@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import torch
@@ -164,20 +164,9 @@ def locked_build(factory: Callable, *args, **kwargs) -> nn.Module:
 def run(model: nn.Module, inputs: tuple) -> torch.Tensor:
     """The model's float32 outputs for ``inputs``, through core.quantize.forward (which casts the
     inputs to an fp16/bf16 model's dtype): how every evaluation runs a model."""
-    from core import quantize
+    from core.quantize import forward
 
-    forward = getattr(quantize, "forward", None) or _forward
     return forward(model, inputs).detach().cpu()
-
-
-def _forward(model: nn.Module, inputs: tuple) -> Any:
-    # Stands in for core.quantize.forward until it is there: the same behaviour.
-    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
-    cast = tuple(t.to(dtype) if isinstance(t, torch.Tensor) and t.is_floating_point() else t for t in inputs)
-    with torch.inference_mode():
-        out = model(*cast)
-    out = getattr(out, "logits", out)
-    return out.float() if isinstance(out, torch.Tensor) and out.is_floating_point() else out
 
 
 def kept_logits(logits: torch.Tensor) -> np.ndarray:
