@@ -7,7 +7,7 @@ import threading
 
 import gradio as gr
 
-from tabs import augment, common, generate, i18n, train, transcribe, uploads
+from tabs import augment, common, generate, i18n, quantize, train, transcribe, uploads
 
 TITLE = "DL Lab"
 
@@ -29,6 +29,7 @@ def build_demo() -> gr.Blocks:
             texts.extend(augment.build(lang, switch))
             texts.extend(generate.build(lang, switch))
             texts.extend(transcribe.build(lang, switch))
+            texts.extend(quantize.build(lang, history, switch))
 
         def relabel(choice, *shown):
             choice = i18n.normalize(choice)

@@ -198,6 +198,10 @@ MESSAGES: dict[str, str] = {
                             "they cannot be recognised: {words}. Use other words, or spell a name as it sounds.",
 
     # --- quantization: the run (core/quantize_run.py) ---------------------------------------------
+    "quantize_no_run": "There is no trained model in this session yet: train one in the Train tab (the newest "
+                       "three runs keep their weights), or choose one of the built-in models.",
+    "quantize_run_without_weights": "Run #{id} no longer holds its weights (only the newest three runs keep them): "
+                                    "choose a newer run or train again.",
 
     # --- quantization: models (core/quantize_models.py) -------------------------------------------
 
