@@ -54,8 +54,7 @@ def _trained_key(text: str, history) -> str:
     """'trained:<id>' for the run ``text`` names in this session's history (the newest when bare)."""
     head, _, rest = text.strip().partition(":")
     if head.strip().lower() != "trained":
-        raise InvalidInput("Model", "choice", options=", ".join(f"'{m}'" for m in config.QUANTIZE_MODELS),
-                           value=validate.show(text))
+        validate.choice(text, config.QUANTIZE_MODELS, "Model")        # not a model's name: says which are
     if history is None or history.last_with_weights() is None:
         raise InvalidInput("Model", "quantize_no_run")
     if not rest.strip():
@@ -339,7 +338,11 @@ def save_quantized(model: str, method: str, history=None):
     if why is not None:
         raise InvalidInput("Methods", why[0], **why[1])
     path = files.new_folder() / f"dllab-{model.replace(':', '-run')}-{method}.pt"
-    torch.save(quantize.apply(method, subject.model).state_dict(), path)
+    # Through memory: torch.save names the archive's folder after the file, so a file saved
+    # directly would differ from the bytes the page weighed by the length of its name.
+    buffer = io.BytesIO()
+    torch.save(quantize.apply(method, subject.model).state_dict(), buffer)
+    path.write_bytes(buffer.getvalue())
     return path
 
 
