@@ -49,6 +49,7 @@ MAX_SWEEP_RUNS = 12             # learning rates x optimizers in one sweep
 DEFAULT_SWEEP_RATES = "0.001, 0.01, 0.1"
 MAX_HISTORY_RUNS = 20           # finished runs kept per browser session (oldest dropped first)
 MAX_FUSION_RUNS = 8
+TENSORBOARD_TEXT_CHARS = 4000   # longest text sample (a generated one, say) a TensorBoard log keeps
 VALIDATION_FRACTION = 0.25
 DATA_SEED = 0                   # data and split are fixed, so runs differ only by model seed
 PLOT_INTERVAL_S = 0.4           # live plots refresh at most this often

@@ -68,6 +68,7 @@ MESSAGES: dict[str, str] = {
     "fuse_datasets": "Only runs on the same data can be fused; these were trained on: {datasets}",
     "no_runs": "There are no runs in this session yet.",
     "nothing_to_export": "Train a model first: there is no trained model in this session to export.",
+    "tensorboard_no_log": "There is no TensorBoard log to download: train first (logs are kept for an hour).",
 
     # --- your own CSV ------------------------------------------------------------------------
     "csv_missing": "Upload a CSV file first.",

@@ -51,6 +51,7 @@ ZH = {
     "error.fuse_datasets": "只有在相同数据上训练的模型才能融合；这些记录分别训练于：{datasets}",
     "error.no_runs": "本会话还没有任何训练记录。",
     "error.nothing_to_export": "请先训练一个模型：本会话中还没有可导出的模型。",
+    "error.tensorboard_no_log": "没有可下载的 TensorBoard 日志：请先训练（日志保留一小时）。",
     "error.csv_missing": "请先上传一个 CSV 文件。",
     "error.csv_too_big": "CSV 文件大小为 {size} MB；上限是 {max} MB。",
     "error.csv_not_text": "这个文件不是文本 CSV（不是 UTF-8 文本）。",
