@@ -95,6 +95,11 @@ class RunHistory:
             raise InvalidInput(label, "runs_too_few", min=min_count)
         return [by_id[i] for i in wanted]
 
+    def all(self) -> list[RunRecord]:
+        """Every run kept, oldest first."""
+        with self._lock:
+            return list(self.runs)
+
     def labels(self) -> list[str]:
         with self._lock:
             return [r.label for r in self.runs]

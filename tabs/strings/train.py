@@ -53,12 +53,14 @@ EN = {
     "field.runs": "Runs",
     "field.export_file": "Model download",
     "field.history_file": "History download",
+    "field.tensorboard_file": "TensorBoard log download",
 
     # --- Train: main panel -------------------------------------------------------------
     "sub.train": "Train", "sub.sweep": "Learning-rate sweep", "sub.history": "History & fusion",
     "sub.scratch": "NumPy from scratch",
     "btn.train": "Train", "btn.stop": "Stop", "btn.sweep": "Run sweep", "btn.fuse": "Fuse selected runs",
-    "btn.history_csv": "Download history (CSV)", "btn.export": "Export model (safetensors + script)",
+    "btn.history_csv": "Download history (CSV)", "btn.tensorboard": "TensorBoard log",
+    "btn.export": "Export model (safetensors + script)",
     "btn.scratch": "Train NumPy and PyTorch side by side",
     "train.ready": "Choose a dataset and settings on the left, then press **Train**.",
     "train.starting": "Training a **{model}** on **{dataset}** ({n_train} training / {n_val} validation "
@@ -98,6 +100,8 @@ EN = {
     "help.fuse": "Model fusion averages the members' predicted probabilities for every validation example. "
                  "Different models make different mistakes, so the average is often better than each member.",
     "fuse.ensemble": "ensemble (average)",
+    "tensorboard.command": "Runs {runs} as a TensorBoard log: unzip it, run `{command}` where you unzipped it "
+                           "and open http://localhost:6006.",
     "scratch.intro": "The same MLP written with NumPy alone: forward pass, loss, backpropagation and the SGD "
                      "update by hand. It starts from the PyTorch model's initial weights and sees the same "
                      "batches as a PyTorch twin trained with autograd, so the two curves lie on top of each "
@@ -165,11 +169,13 @@ ZH = {
     "field.runs": "训练记录",
     "field.export_file": "模型下载",
     "field.history_file": "历史记录下载",
+    "field.tensorboard_file": "TensorBoard 日志下载",
 
     # --- Train: main panel -------------------------------------------------------------
     "sub.train": "训练", "sub.sweep": "学习率网格搜索", "sub.history": "历史与模型融合", "sub.scratch": "NumPy 从零实现",
     "btn.train": "开始训练", "btn.stop": "停止", "btn.sweep": "开始搜索", "btn.fuse": "融合选中的模型",
-    "btn.history_csv": "下载历史记录（CSV）", "btn.export": "导出模型（safetensors + 脚本）",
+    "btn.history_csv": "下载历史记录（CSV）", "btn.tensorboard": "TensorBoard 日志",
+    "btn.export": "导出模型（safetensors + 脚本）",
     "btn.scratch": "并排训练 NumPy 与 PyTorch",
     "train.ready": "在左侧选择数据集和设置，然后按 **开始训练**。",
     "train.starting": "正在 **{dataset}** 上训练 **{model}**（训练集 {n_train} 个 / 验证集 {n_val} 个样本，"
@@ -205,6 +211,8 @@ ZH = {
     "help.fuse": "模型融合对每个验证样本取各成员预测概率的平均。不同模型犯不同的错误，所以平均往往比任何一个成员"
                  "都好。",
     "fuse.ensemble": "集成（平均）",
+    "tensorboard.command": "记录 {runs} 的 TensorBoard 日志：解压后在解压的位置运行 `{command}`，"
+                           "然后打开 http://localhost:6006。",
     "scratch.intro": "只用 NumPy 写成的同一个 MLP：前向传播、损失、反向传播和 SGD 更新全部手写。它从 PyTorch 模型的"
                      "初始权重出发，与一个用自动求导训练的 PyTorch 孪生模型看到完全相同的批次，所以两条曲线重合。"
                      "数据集、轮数、批大小和种子取自左侧。",

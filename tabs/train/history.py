@@ -1,4 +1,4 @@
-"""The history & fusion panel: the session's runs compared, downloaded as CSV, or fused."""
+"""The history & fusion panel: the session's runs compared, downloaded as CSV or a TensorBoard log, or fused."""
 
 from __future__ import annotations
 
@@ -67,6 +67,21 @@ def history_csv(history=None, lang="en"):
     return str(write_text_file(history.to_csv(), "dllab-history.csv"))
 
 
+@error_boundary
+def tensorboard_log(run_ids, history=None, lang="en"):
+    """The chosen runs (all of the session's runs when none is chosen) as a zipped TensorBoard log,
+    and the command that shows it."""
+    from core.errors import DLLabError
+    from core.tensorboard import train_runs_zip, view_command
+
+    if history is None or not history.labels():
+        raise DLLabError("no_runs")
+    records = history.get(run_ids) if run_ids else history.all()
+    path = train_runs_zip(records)
+    runs = ", ".join(f"#{r.id}" for r in records)
+    return str(path), tr(lang, "tensorboard.command", runs=runs, command=view_command(path))
+
+
 def build(tx: Texts, lang: gr.State, history: gr.State, code: gr.Code, runs_done: list) -> None:
     """The history panel; each event in ``runs_done`` (a finished run) refreshes it and ``code``."""
     with tx.make(gr.Tab, label_key="sub.history", id="train-history"):
@@ -75,9 +90,12 @@ def build(tx: Texts, lang: gr.State, history: gr.State, code: gr.Code, runs_done
         compare_plot = tx.make(gr.Plot, label_key="plot.compare", elem_id="history-plot")
         history_table = gr.Dataframe(interactive=False, elem_id="history-table")
         with gr.Row():
-            fuse_btn = tx.make(gr.Button, value_key="btn.fuse", variant="primary", elem_id="fuse-button")
             csv_btn = tx.make(gr.Button, value_key="btn.history_csv", elem_id="history-csv-button")
             csv_out = tx.make(gr.File, label_key="field.history_file", interactive=False, height=100)
+            tb_btn = tx.make(gr.Button, value_key="btn.tensorboard", elem_id="tensorboard-button")
+            tb_out = tx.make(gr.File, label_key="field.tensorboard_file", interactive=False, height=100)
+        tb_command = gr.Markdown(elem_id="tensorboard-command")
+        fuse_btn = tx.make(gr.Button, value_key="btn.fuse", variant="primary", elem_id="fuse-button")
         tx.make(gr.Markdown, value_key="help.fuse", elem_classes="dl-help")
         fuse_table = gr.Dataframe(interactive=False, elem_id="fuse-table")
         fuse_json = record_accordion(tx)
@@ -88,3 +106,4 @@ def build(tx: Texts, lang: gr.State, history: gr.State, code: gr.Code, runs_done
     runs.change(compare, [runs, history, lang], [compare_plot, history_table], api_visibility="private")
     fuse_btn.click(fuse, [runs, history, lang], [fuse_table, fuse_json], api_name="fuse")
     csv_btn.click(history_csv, [history, lang], csv_out, api_name="history_csv")
+    tb_btn.click(tensorboard_log, [runs, history, lang], [tb_out, tb_command], api_name="tensorboard")

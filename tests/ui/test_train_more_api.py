@@ -1,4 +1,4 @@
-"""Sweep, NumPy-from-scratch, history, fusion, export and CSV upload through the public API."""
+"""Sweep, NumPy-from-scratch, history, fusion, TensorBoard logs, export and CSV upload through the public API."""
 
 import csv
 import io
@@ -83,6 +83,31 @@ def test_history_downloads_as_csv_with_every_epoch(client):
     path = client.predict(api_name="/history_csv")
     rows = list(csv.DictReader(io.StringIO(Path(path).read_text())))
     assert len(rows) == 5 and {r["optimizer"] for r in rows} == {"adam", "sgd"}
+
+
+def test_tensorboard_log_of_the_chosen_runs_or_all_of_them(client, app_url, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    with pytest.raises(AppError, match="no runs in this session"):
+        client.predict(run_ids=[], api_name="/tensorboard")
+    train(client, epochs=3)
+    train(client, epochs=2, optimizer="sgd")
+    path, command = client.predict(run_ids=[], api_name="/tensorboard")
+    with zipfile.ZipFile(path) as z:
+        assert {n.split("/")[1] for n in z.namelist() if ".tfevents." in n} == {"run-001", "run-002"}
+    assert "`tensorboard --logdir dllab-tensorboard`" in command and "#1, #2" in command
+
+    path, command = client.predict(run_ids=["2"], api_name="/tensorboard")
+    with zipfile.ZipFile(path) as z:
+        z.extractall(tmp_path)
+    assert [p.name for p in (tmp_path / "dllab-tensorboard").glob("run-*")] == ["run-002"]
+    log = EventAccumulator(str(tmp_path / "dllab-tensorboard" / "run-002"))
+    log.Reload()
+    assert [s.step for s in log.Scalars("loss/validation")] == [1, 2]
+    with pytest.raises(AppError, match="no run #9"):
+        client.predict(run_ids=[9], api_name="/tensorboard")
+    with pytest.raises(AppError, match="no runs in this session"):     # another user's session is empty
+        Client(app_url, verbose=False).predict(run_ids=[1], api_name="/tensorboard")
 
 
 def test_export_of_a_fresh_session_says_what_to_do(app_url):
