@@ -24,6 +24,9 @@ def test_sweep_overlays_three_curves_and_ranks_them(page):
     expect(page.locator("#history-plot .scatterlayer .trace")).to_have_count(2)
     page.locator("#fuse-button").click()
     expect(page.locator("#fuse-table")).to_contain_text("ensemble")
+    page.locator("#tensorboard-button").click()
+    expect(page.locator("#tensorboard-command")).to_contain_text("Runs #1, #2 as a TensorBoard log")
+    expect(page.locator("#tensorboard-command code")).to_have_text("tensorboard --logdir dllab-tensorboard")
 
 
 def test_show_code_appears_after_a_run(page):
