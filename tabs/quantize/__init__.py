@@ -17,6 +17,9 @@ from tabs.widgets import CheckedCheckboxGroup, CheckedDropdown
 
 METHOD_CHOICES = [(f"qmethod.{m}", m) for m in config.QUANTIZE_METHODS]
 DEFAULT_METHODS = ["dynamic_int8", "fp16", "torchao_int8_weight"]
+# The results' columns (run.RESULT_COLUMNS), sized so that all of them fit the page's width, long
+# method names and headers wrapping, rather than scrolling the accuracy out of sight.
+RESULT_WIDTHS = ["19%", "6%", "7%", "6%", "8%", "8%", "7%", "12%", "10%", "9%", "8%"]
 
 
 def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
@@ -40,8 +43,11 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                 status = tx.make(gr.Markdown, value_key="quantize.ready", until_replaced=True,
                                  elem_classes="dl-status", elem_id="quantize-status")
                 chart = tx.make(gr.Plot, label_key="plot.quantize_chart", elem_id="quantize-chart")
-                results = gr.Dataframe(interactive=False, elem_id="quantize-table")
                 stop_reply = gr.Textbox(visible=False)
+        # The whole width: beside the settings the accuracy columns were scrolled out of sight.
+        # Hidden until the first results (an empty table only shows the headers "1 2 3").
+        results = tx.make(gr.Dataframe, label_key="field.quantize_results", interactive=False, visible=False,
+                          wrap=True, column_widths=RESULT_WIDTHS, elem_id="quantize-table")
         focus = tx.make(gr.Dropdown, choices=[], label_key="field.focus_method", elem_id="quantize-focus")
         with gr.Tabs():
             with tx.make(gr.Tab, label_key="sub.weights", id="quantize-weights"):
@@ -50,7 +56,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                 histogram = tx.make(gr.Plot, label_key="plot.histogram", elem_id="quantize-histogram")
             with tx.make(gr.Tab, label_key="sub.layers", id="quantize-layers"):
                 tx.make(gr.Markdown, value_key="help.layers", elem_classes="dl-help")
-                modules = gr.Dataframe(interactive=False, elem_id="quantize-modules")
+                modules = gr.Dataframe(interactive=False, visible=False, elem_id="quantize-modules")
             with tx.make(gr.Tab, label_key="sub.qcode", id="quantize-code"):
                 tx.make(gr.Markdown, value_key="help.qcode", elem_classes="dl-help")
                 code = tx.make(gr.Code, value_key="quantize.code_none", until_replaced=True, language="python",
@@ -67,7 +73,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
                 show_progress_on=[status], **heavy) \
         .success(runs.after_run, [kept, lang], [status, results, focus], **private)
     stop.click(runs.stop_quantizing, lang, stop_reply, api_name="stop_quantizing", queue=False)
-    focus.change(runs.focus, [kept, focus, history, lang], [modules, layer, code], **private)
+    focus.change(runs.focus, [kept, focus, history, lang], [modules, layer, code, histogram, saved], **private)
     layer.change(runs.weights, [kept, focus, layer, lang], histogram, **private)
     save.click(runs.download, [kept, focus, history, lang], saved, **heavy, **private)
     tab.select(runs.refresh_models, [history, lang, model], model, **private)

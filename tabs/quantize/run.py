@@ -13,6 +13,8 @@ PLOT_WORDS = ("size_title", "size_axis", "speed_title", "speed_axis", "one_threa
               "not_applicable", "weights_title", "value", "count", "before", "after", "zoom_title", "steps",
               "no_grid")
 BUILTINS = config.QUANTIZE_MODELS[1:]
+RESULT_COLUMNS = ("method", "mb", "ratio", "limit", "ms_1t", "ms_all", "speedup", "accuracy", "changed", "replaced",
+                  "note")
 
 
 def plot_text(lang: str) -> dict:
@@ -88,6 +90,8 @@ def status_line(lang: str, kept: dict) -> str:
     fp32 = applied[0].bytes_fp32 / 1e6 if applied else 0.0
     if result.stopped:
         lines = [tr(lang, "quantize.stopped", n=len(result.methods))]
+    elif result.threads_all is None:          # every figure came from the cache: nothing was timed just now
+        lines = [tr(lang, "quantize.done_cached", model=kept["name"], params=f"{result.params:,}", fp32=f"{fp32:.2f}")]
     else:
         busy = result.busy
         lines = [tr(lang, "quantize.done", model=kept["name"], params=f"{result.params:,}", fp32=f"{fp32:.2f}",
@@ -130,8 +134,7 @@ def result_rows(lang: str, kept: dict) -> dict:
                      "speedup": _fmt(r["speedup"], ".2f") + ("×" if r["speedup"] else ""), "accuracy": accuracy,
                      "changed": changed, "replaced": "" if r["modules_replaced"] is None else r["modules_replaced"],
                      "note": "" if r["applies"] else tr(lang, "plot.not_applicable")})
-    keys = ("method", "mb", "ratio", "limit", "ms_1t", "ms_all", "speedup", "accuracy", "changed", "replaced", "note")
-    return table(rows, [(k, tr(lang, f"qcol.{k}")) for k in keys])
+    return table(rows, [(k, tr(lang, f"qcol.{k}")) for k in RESULT_COLUMNS])
 
 
 def focus_choices(lang: str, kept: dict) -> list[tuple[str, str]]:
@@ -143,7 +146,7 @@ def after_run(kept, lang="en"):
     if not kept:
         return (gr.skip(),) * 3
     choices = focus_choices(lang, kept)
-    return (status_line(lang, kept), result_rows(lang, kept),
+    return (status_line(lang, kept), gr.update(value=result_rows(lang, kept), visible=True),
             gr.update(choices=choices, value=choices[0][1] if choices else None))
 
 
@@ -155,23 +158,38 @@ def _method(kept, method):
 
 
 def focus(kept, method, history=None, lang="en"):
-    """The views of one method: its module table, its layers to choose from, and its code."""
+    """The views of one method: its module table, its layers to choose from, its code, the first
+    layer's weights, and no file yet. The weights are drawn here: when the new list starts with the
+    layer already chosen ("0" again), the layer's own change event does not fire, and the chart
+    would go on showing the previous method's weights."""
     from core.quantize_run import code_for
 
     chosen = _method(kept, method)
     if chosen is None:
-        return gr.skip(), gr.skip(), gr.skip()
-    rows = table([{**row, "name": row["name"], "bytes_before": f"{row['bytes_before']:,}",
+        return (gr.skip(),) * 5
+    rows = table([{**row, "params": f"{row['params']:,}", "bytes_before": f"{row['bytes_before']:,}",
                    "bytes_after": f"{row['bytes_after']:,}"} for row in chosen.modules],
                  [("name", tr(lang, "qlayer.name")), ("type_before", tr(lang, "qlayer.before")),
                   ("type_after", tr(lang, "qlayer.after")), ("params", tr(lang, "qlayer.params")),
                   ("bytes_before", tr(lang, "qlayer.bytes_before")), ("bytes_after", tr(lang, "qlayer.bytes_after"))])
-    layers = [h.layer for h in chosen.histograms]
+    layers = [(layer_label(lang, chosen, h, counted=True), h.layer) for h in chosen.histograms]
     try:
         code = code_for(kept["model"], method, history)
     except Exception:  # noqa: BLE001 - the views stand without the code
         code = tr(lang, "quantize.code_none")
-    return rows, gr.update(choices=layers, value=layers[0] if layers else None), code
+    first = layers[0][1] if layers else None
+    return (gr.update(value=rows, visible=True), gr.update(choices=layers, value=first), code,
+            weights(kept, method, first, lang) if first is not None else None, None)
+
+
+def layer_label(lang: str, chosen, hist, counted=False) -> str:
+    """A layer as the page names it: its module name (a bare "0" in a Sequential) with its type before
+    quantization, and, in the list to choose from, how many weights it holds."""
+    owners = [row for row in chosen.modules if hist.layer == row["name"] or hist.layer.startswith(row["name"] + ".")]
+    kind = max(owners, key=lambda row: len(row["name"]))["type_before"] if owners else ""
+    if counted:
+        return tr(lang, "qlayer.choice", layer=hist.layer, type=kind, n=f"{int(hist.before.sum()):,}")
+    return f"{hist.layer} · {kind}" if kind else hist.layer
 
 
 def weights(kept, method, layer, lang="en"):
@@ -184,7 +202,8 @@ def weights(kept, method, layer, lang="en"):
     found = [h for h in chosen.histograms if h.layer == layer]
     if not found:
         return gr.skip()
-    return histogram_figure(found[0], tr(lang, f"qmethod.{method}"), plot_text(lang))
+    return histogram_figure(found[0], tr(lang, f"qmethod.{method}"), plot_text(lang),
+                            layer_name=layer_label(lang, chosen, found[0]))
 
 
 @error_boundary

@@ -38,6 +38,9 @@ EN = {
     "quantize.stage_latency": "Timing every version at 1 thread and at all threads in a separate process…",
     "quantize.done": "**Done**: {model}, {params} parameters, {fp32} MB in fp32. Timed with 1 and {threads} threads; "
                      "other work on the machine used {busy} of its CPU meanwhile{busy_note}.",
+    "quantize.done_cached": "**Done**: {model}, {params} parameters, {fp32} MB in fp32. Every figure comes from an "
+                            "earlier study of this model on this server (kept until it restarts): the timings were "
+                            "not measured again.",
     "quantize.busy_note": " (the figures may be noisy)",
     "quantize.stopped": "**Stopped** after {n} method(s).",
     "quantize.random": "⚠️ {model} has random weights here (its real ones are not on this machine): sizes and speed "
@@ -56,11 +59,13 @@ EN = {
                    "replaced stays fp32: an embedding, a convolution, a layer norm.",
     "qlayer.name": "module", "qlayer.before": "type before", "qlayer.after": "type after", "qlayer.params": "parameters",
     "qlayer.bytes_before": "bytes before", "qlayer.bytes_after": "bytes after",
+    "qlayer.choice": "{layer} · {type} · {n} weights",
     "field.qlayer": "Layer",
     "help.weights": "Left: the layer's weights before (grey) and after (blue). Right: the same weights divided by the "
                     "int8 step. After quantization each one stands on a whole number: that grid of 256 values is all "
                     "int8 can say. The rounding error is what changes the predictions.",
-    "help.qcode": "The few lines that apply this method and weigh the result, in plain PyTorch.",
+    "help.qcode": "A script in plain PyTorch: first the model (the very source DL Lab runs), then, at the end, the "
+                  "few lines that apply this method and weigh the result.",
     "quantize.code_none": "# Quantize a model first: the code for the method you look at appears here.",
     "btn.quantize_download": "Save the quantized model",
     "field.quantize_file": "Quantized weights (torch.save of the state dict)",
@@ -110,11 +115,13 @@ ZH = {
     "quantize.stage_latency": "正在单独的进程里，分别用单线程和全部线程为每个版本计时……",
     "quantize.done": "**完成**：{model}，{params} 个参数，fp32 下 {fp32} MB。分别用 1 个和 {threads} 个线程计时；"
                      "其间机器上的其他工作占用了 {busy} 的 CPU{busy_note}。",
+    "quantize.done_cached": "**完成**：{model}，{params} 个参数，fp32 下 {fp32} MB。所有数字都来自本服务器之前对这个模型的"
+                            "测量（保留到服务器重启）：这次没有重新计时。",
     "quantize.busy_note": "（数字可能有波动）",
     "quantize.stopped": "**已停止**，完成了 {n} 种方法。",
     "quantize.random": "⚠️ 这里的 {model} 使用随机权重（真实权重不在本机）：大小和速度与真实模型相同，不显示准确率；"
                        "但仍然显示与 fp32 的一致程度。",
-    "quantize.not_applies": "{method} 不适用：{why}",
+    "quantize.not_applies": "{method}不适用：{why}",
     "quantize.stopping": "当前方法完成后停止……",
     "quantize.nothing_running": "本会话中没有正在进行的量化。",
     "field.quantize_results": "结果",
@@ -128,10 +135,11 @@ ZH = {
                    "层归一化。",
     "qlayer.name": "模块", "qlayer.before": "之前的类型", "qlayer.after": "之后的类型", "qlayer.params": "参数",
     "qlayer.bytes_before": "之前的字节数", "qlayer.bytes_after": "之后的字节数",
+    "qlayer.choice": "{layer} · {type} · {n} 个权重",
     "field.qlayer": "层",
     "help.weights": "左图：这一层量化之前（灰色）和之后（蓝色）的权重。右图：同样的权重除以 int8 的步长。量化之后，"
                     "每个权重都落在一个整数上：int8 只能表达这 256 个格点。舍入误差正是预测发生变化的原因。",
-    "help.qcode": "用纯 PyTorch 写成的几行代码：应用这种方法，并称量结果的大小。",
+    "help.qcode": "一段纯 PyTorch 脚本：先是模型（就是 DL Lab 运行的源代码），最后几行应用这种方法，并称量结果的大小。",
     "quantize.code_none": "# 请先量化一个模型：你查看的方法的代码会显示在这里。",
     "btn.quantize_download": "保存量化后的模型",
     "field.quantize_file": "量化后的权重（用 torch.save 保存的 state dict）",
