@@ -60,8 +60,9 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
     ``blank`` is a picklable callable without arguments (a module-level function, or a
     functools.partial of one) that builds the fp32 architecture; ``state_dict`` holds its weights;
     the model runs as ``core.quantize.forward(model, example)``. Each median comes from up to
-    config.QUANTIZE_LATENCY_REPS runs after one warm-up, stopping once the timed runs have spent
-    ``budget_s`` (at least one). Raises DLLabError when the worker fails and ResourceLimit when it takes
+    config.QUANTIZE_LATENCY_REPS runs after one warm-up; the versions take turns run by run, and
+    the rounds stop once they have spent ``budget_s`` per version (at least one round). Raises
+    DLLabError when the worker fails and ResourceLimit when it takes
     longer than config.QUANTIZE_WORKER_TIMEOUT_S.
     """
     import torch
@@ -133,19 +134,28 @@ class _BusyMeter:
         return None, "unknown"
 
 
-def _median_ms(model, example: tuple, budget_s: float, reps: int) -> tuple[float, int]:
+def _medians_ms(models: dict, example: tuple, budget_s: float, reps: int) -> tuple[dict, dict]:
+    """The median milliseconds of each of ``models`` ({name: model}), and how many runs each had.
+
+    The models take turns, one run each per round: a burst of other work on the machine slows
+    every one of them alike instead of one method's runs, so their ratios (the speed-ups) hold
+    even when the absolute times do not. Rounds stop at ``reps`` or once ``budget_s`` per model is spent.
+    """
     from core.quantize import forward
 
-    forward(model, example)      # warm-up, outside the budget: the process's first call sets up its kernels
+    for model in models.values():
+        forward(model, example)      # warm-up, outside the budget: the process's first call sets up its kernels
+    times: dict[str, list[float]] = {name: [] for name in models}
     start = time.perf_counter()
-    times = []
-    while len(times) < reps:
-        t0 = time.perf_counter()
-        forward(model, example)
-        times.append(time.perf_counter() - t0)
-        if time.perf_counter() - start >= budget_s:
+    for _ in range(reps):
+        for name, model in models.items():
+            t0 = time.perf_counter()
+            forward(model, example)
+            times[name].append(time.perf_counter() - t0)
+        if time.perf_counter() - start >= budget_s * len(models):
             break
-    return round(statistics.median(times) * 1000, 3), len(times)
+    return ({name: round(statistics.median(ts) * 1000, 3) for name, ts in times.items()},
+            {name: len(ts) for name, ts in times.items()})
 
 
 def _run_job(job: dict) -> dict:
@@ -158,21 +168,19 @@ def _run_job(job: dict) -> dict:
     model.eval()
     cores = _cores()
     threads_all = len(cores)
-    ms_1t, ms_all, runs = {}, {}, {}
+    models = {"fp32": model}
+    for method in job["methods"]:
+        if quantize.why_not(method, model) is None:
+            models[method] = quantize.apply(method, model)
     meter = _BusyMeter(cores)
-    for method in ["fp32", *job["methods"]]:
-        if method != "fp32" and quantize.why_not(method, model) is not None:
-            continue
-        subject = model if method == "fp32" else quantize.apply(method, model)
-        torch.set_num_threads(1)
-        ms_1t[method], runs_1t = _median_ms(subject, job["example"], job["budget_s"], job["reps"])
-        if threads_all > 1:
-            torch.set_num_threads(threads_all)
-            ms_all[method], runs_all = _median_ms(subject, job["example"], job["budget_s"], job["reps"])
-        else:
-            ms_all[method], runs_all = ms_1t[method], runs_1t
-        runs[method] = min(runs_1t, runs_all)
-        del subject
+    torch.set_num_threads(1)
+    ms_1t, runs = _medians_ms(models, job["example"], job["budget_s"], job["reps"])
+    if threads_all > 1:
+        torch.set_num_threads(threads_all)
+        ms_all, runs_all = _medians_ms(models, job["example"], job["budget_s"], job["reps"])
+        runs = {name: min(runs[name], runs_all[name]) for name in runs}
+    else:
+        ms_all = dict(ms_1t)
     busy, busy_from = meter.stop()
     return {"ms_1t": ms_1t, "ms_all": ms_all, "runs": runs, "threads_all": threads_all, "busy": busy,
             "busy_from": busy_from}

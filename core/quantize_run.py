@@ -173,7 +173,7 @@ class QuantizeResult:
 # ------------------------------------------------------------------------------------------ the cache
 
 _cache: dict[tuple[str, str], MethodResult] = {}
-_baseline: dict[str, tuple] = {}        # model key -> (bytes, params, Evaluation, latency fp32 1t, all)
+_baseline: dict[str, tuple] = {}        # model key -> (bytes, params, Evaluation) of the fp32 model
 _lock = threading.Lock()
 
 
@@ -222,7 +222,7 @@ class QuantizeRun:
         if not any(r.why_not is None for r in self._results.values()):
             first = self._results[methods[0]]         # none applies: the first one's reason is the answer
             raise InvalidInput("Methods", first.why_not, **first.why_not_params)
-        if missing or _baseline_latency(subject.key) is None:
+        if missing:
             yield Progress("latency", done, total)
             self._measure(subject, missing)
 
@@ -239,7 +239,7 @@ class QuantizeRun:
         before = subject.evaluate(subject.model)
         if _cacheable(subject.key):
             with _lock:
-                _baseline[subject.key] = (base_bytes, params, before, None, None)
+                _baseline[subject.key] = (base_bytes, params, before)
         return base_bytes, params, before
 
     def _method(self, subject, method: str, base_bytes: int, params: int, before) -> MethodResult:
@@ -281,13 +281,9 @@ class QuantizeRun:
         measured = latency.measure(subject.blank, subject.model.state_dict(), subject.example, methods,
                                    config.QUANTIZE_LATENCY_BUDGET_S)
         self._latency = measured
+        # Each method's speed-up divides by the fp32 time measured beside it, in the same worker, runs
+        # taking turns: an fp32 time from another moment would carry another moment's load.
         fp32 = (measured.ms_1t.get("fp32"), measured.ms_all.get("fp32"))
-        if _cacheable(subject.key):
-            with _lock:
-                hit = _baseline.get(subject.key)
-                if hit is not None and hit[3] is None:
-                    _baseline[subject.key] = (*hit[:3], *fp32)
-        fp32 = _baseline_latency(subject.key) or fp32
         for method in methods:
             updated = replace(self._results[method], latency_ms_1t=measured.ms_1t.get(method),
                               latency_ms_all=measured.ms_all.get(method), latency_fp32_ms_1t=fp32[0],
@@ -344,12 +340,6 @@ def save_quantized(model: str, method: str, history=None):
     torch.save(quantize.apply(method, subject.model).state_dict(), buffer)
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def _baseline_latency(key: str):
-    with _lock:
-        hit = _baseline.get(key)
-    return hit[3:] if hit is not None and hit[3] is not None else None
 
 
 def _saved_bytes(model) -> int:

@@ -28,6 +28,7 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
     private = dict(api_visibility="private")
     with tab_with_intro(tx, "quantize") as tab:
         kept = gr.State(None)                       # this session's last study, for the views below
+        seen = gr.State(None)                       # the newest Train run the model choice has offered
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 model = tx.make(CheckedDropdown, choices=runs.model_choices(None), value="mlp",
@@ -76,6 +77,6 @@ def build(lang: gr.State, history: gr.State, switch: gr.Radio) -> Texts:
     focus.change(runs.focus, [kept, focus, history, lang], [modules, layer, code, histogram, saved], **private)
     layer.change(runs.weights, [kept, focus, layer, lang], histogram, **private)
     save.click(runs.download, [kept, focus, history, lang], saved, **heavy, **private)
-    tab.select(runs.refresh_models, [history, lang, model], model, **private)
-    switch.change(runs.refresh_models, [history, switch, model], model, **private)
+    tab.select(runs.refresh_models, [history, lang, model, seen], [model, seen], **private)
+    switch.change(runs.refresh_models, [history, switch, model, seen], [model, seen], **private)
     return tx

@@ -33,11 +33,18 @@ def model_choices(history, lang="en") -> list[tuple[str, str]]:
     return mine + [(tr(lang, f"qmodel.{k}"), k) for k in BUILTINS]
 
 
-def refresh_models(history=None, lang="en", current=None):
-    """The model dropdown after a run finished or the language changed; keeps the choice when it is still there."""
+def refresh_models(history=None, lang="en", current=None, seen=None):
+    """The model dropdown when the tab opens or the language changes, and the newest run seen so far.
+
+    A run trained since the tab last looked is chosen for the student ("Your newest trained run");
+    otherwise the choice stays while it is still there."""
     choices = model_choices(history, lang)
     values = [v for _, v in choices]
-    return gr.update(choices=choices, value=current if current in values else "mlp")
+    newest = history.last_with_weights() if history is not None else None
+    newest_id = newest.id if newest is not None else None
+    if newest_id is not None and newest_id != seen:
+        current = "trained"
+    return gr.update(choices=choices, value=current if current in values else "mlp"), newest_id
 
 
 def model_label(lang: str, key: str, history) -> str:

@@ -64,7 +64,8 @@ def test_a_trained_run_is_quantized_and_looked_at_layer_by_layer(open_page, lang
     page, errors = open_page(language)
     accuracy = train_a_small_run(page, language)
     page.get_by_role("tab", name=language["tab"], exact=True).first.click()
-    choose(page, "quantize-model", language["newest"])         # the list has followed the Train tab
+    # the list has followed the Train tab, and chosen the run just trained
+    expect(page.locator("#quantize-model input")).to_have_value(language["newest"])
     quantize(page, language)
 
     chart = page.locator("#quantize-chart")
