@@ -164,6 +164,17 @@ DEFAULT_PROMPT = "Deep learning is"
 STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
 
 
+# --- Pretrain tab -----------------------------------------------------------------------------
+ARITHMETIC_DIGITS = NumberLimit("Digits", 1, 4, 2, integer=True)   # length of each operand
+ARITHMETIC_OPS = ("+", "-")
+PRETRAIN_TEXT_MAX_CHARS = 1_000_000     # a pasted or uploaded corpus, after decoding
+PRETRAIN_TEXT_MAX_BYTES = 4 * 1024 * 1024   # an uploaded .txt (UTF-8 spends up to 4 bytes on a character)
+PRETRAIN_VALIDATION_FRACTION = 0.1      # the end of a text (or the last problems) is held out for validation
+# A text needs this many context lengths (block_size + 1 characters each), so that the held-out tenth
+# still holds one whole context.
+PRETRAIN_TEXT_MIN_CONTEXTS = 10
+PRETRAIN_MAX_VOCAB = 3_000              # different characters a corpus may use, <unk> included
+
 # --- Transcribe tab ---------------------------------------------------------------------------
 ENGINES = ("auto", "wav2vec2", "whisper", "pocketsphinx")
 SAMPLE_RATE = 16_000            # what every engine hears: mono, 16 kHz, float32 in [-1, 1]

@@ -227,6 +227,31 @@ MESSAGES: dict[str, str] = {
                                "not affected.",
     "quantize_latency_timeout": "Measuring the latency took longer than {max} s and was stopped: choose fewer methods "
                                 "or a smaller model.",
+
+    # --- pretraining (core/tinygpt.py, core/corpus.py) ---------------------------------------------
+    "pretrain_heads_width": "The width ({width}) must be a multiple of the number of attention heads ({heads}): each "
+                            "head gets an equal slice of it. Try a width of 64 with 4 heads.",
+    "pretrain_config_bad": "This is not a DL Lab model config: it must hold exactly {fields}, with whole numbers of "
+                           "at least 1 for the sizes and a dropout from 0 to below 1.",
+    "pretrain_context_exceeded": "This model reads at most {context} tokens at once (its context length), and this "
+                                 "needs {count}. Use a shorter text, or fewer new tokens.",
+    "pretrain_vocab_bad": "This is not a DL Lab vocabulary: it must be a list of different single characters, at "
+                          "most {max} of them.",
+    "pretrain_text_empty": "The text is empty: paste or upload some writing for the model to learn from.",
+    "pretrain_text_too_short": "The text has {count} characters; with a context of {block} it needs at least {min} "
+                               "({contexts} contexts, so that the held-out tenth still holds one). Add text or "
+                               "choose a shorter context.",
+    "pretrain_text_too_many_chars": "The text uses {count} different characters; the limit is {max}. Every "
+                                    "character is a token the model must learn: use a shorter or plainer text.",
+    "pretrain_file_missing": "Upload a .txt file first.",
+    "pretrain_file_too_big": "The text file is {size} MB; the limit is {max} MB.",
+    "pretrain_file_not_text": "This file is not UTF-8 text: save it as plain text (.txt, UTF-8) and upload it again.",
+    "pretrain_split_too_small": "The corpus holds {count} items: it needs at least 2, one to train on and one to "
+                                "hold out.",
+    "pretrain_context_below_line": "A context of {block} cannot hold one problem: a line is {length} characters with "
+                                   "its newline. Choose a context of at least {length}.",
+    "pretrain_split_too_short": "A part of the corpus has {count} tokens, too few for a context of {block}: it needs "
+                                "at least {min}. Use more data or a shorter context.",
 }
 
 

@@ -182,4 +182,25 @@ ZH = {
                                        "{layer} 层的 {dtype} 内核。",
     "error.quantize_latency_failed": "在工作进程中测量延迟失败（{detail}）。模型大小和准确率不受影响。",
     "error.quantize_latency_timeout": "测量延迟用时超过 {max} 秒，已被停止：请少选几种方法，或者换一个更小的模型。",
+
+    # --- pretraining --------------------------------------------------------------------------------
+    "error.pretrain_heads_width": "宽度（{width}）必须是注意力头数（{heads}）的倍数：每个头分到同样大的一份。试试宽度 64、4 个头。",
+    "error.pretrain_config_bad": "这不是 DL Lab 的模型配置：它必须恰好包含 {fields}，各项大小是不小于 1 的整数，"
+                                 "dropout 在 0 到 1（不含 1）之间。",
+    "error.pretrain_context_exceeded": "这个模型一次最多读 {context} 个词元（它的上下文长度），而这里需要 {count} 个。"
+                                       "请缩短文字，或减少新词元数。",
+    "error.pretrain_vocab_bad": "这不是 DL Lab 的词表：它必须是一串互不相同的单个字符，最多 {max} 个。",
+    "error.pretrain_text_empty": "文本是空的：请粘贴或上传一些文字，让模型来学习。",
+    "error.pretrain_text_too_short": "文本有 {count} 个字符；上下文长度为 {block} 时至少需要 {min} 个（{contexts} "
+                                     "个上下文，这样留出的十分之一仍能容下一个）。请增加文本，或选择更短的上下文。",
+    "error.pretrain_text_too_many_chars": "文本用到了 {count} 个不同的字符；上限是 {max}。每个字符都是模型要学的一个词元："
+                                          "请换一段更短或更简单的文本。",
+    "error.pretrain_file_missing": "请先上传一个 .txt 文件。",
+    "error.pretrain_file_too_big": "文本文件大小为 {size} MB；上限是 {max} MB。",
+    "error.pretrain_file_not_text": "这个文件不是 UTF-8 文本：请把它另存为纯文本（.txt，UTF-8）后重新上传。",
+    "error.pretrain_split_too_small": "语料只有 {count} 项：至少需要 2 项，一项用来训练，一项留作验证。",
+    "error.pretrain_context_below_line": "{block} 的上下文装不下一道题：一行连同换行符有 {length} 个字符。"
+                                         "请选择至少 {length} 的上下文。",
+    "error.pretrain_split_too_short": "语料的一部分只有 {count} 个词元，对 {block} 的上下文来说太少了：至少需要 {min} 个。"
+                                     "请使用更多数据或更短的上下文。",
 }
