@@ -268,7 +268,8 @@ def text_corpus(text, block_size: int) -> str:
 
 def text_from_file(path) -> str:
     """The text of an uploaded .txt: at most config.PRETRAIN_TEXT_MAX_BYTES, UTF-8 (a byte order mark is
-    dropped), not binary. Check it with ``text_corpus`` next."""
+    dropped), not binary; Windows line ends become newlines (else '\r' would be a token of its own).
+    Check it with ``text_corpus`` next."""
     if not path:
         raise InvalidInput("Text file", "pretrain_file_missing")
     path = Path(path)
@@ -280,7 +281,7 @@ def text_from_file(path) -> str:
     try:
         if b"\x00" in data:         # UTF-8 text never holds a NUL byte; images and archives do
             raise UnicodeDecodeError("utf-8", data, 0, 1, "NUL byte")
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise InvalidInput("Text file", "pretrain_file_not_text") from None
 

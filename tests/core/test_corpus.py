@@ -116,8 +116,8 @@ def test_a_text_corpus_is_checked_with_clear_messages():
 
 def test_a_text_file_must_be_utf8_text_and_not_too_big(tmp_path):
     good = tmp_path / "good.txt"
-    good.write_bytes("\ufeff春眠不觉晓\n".encode("utf-8"))
-    assert text_from_file(good) == "春眠不觉晓\n"
+    good.write_bytes("\ufeff春眠不觉晓\r\n处处闻啼鸟\n".encode("utf-8"))
+    assert text_from_file(good) == "春眠不觉晓\n处处闻啼鸟\n"
     for name, data in [("latin.txt", "café".encode("latin-1")), ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00")]:
         (tmp_path / name).write_bytes(data)
         with pytest.raises(InvalidInput, match="not UTF-8 text"):
