@@ -2,7 +2,8 @@
 and the plain code that repeats a run.
 
 Each function takes a ``core.generate.TextModel`` (or the raw values the API sends, checked
-here) and returns plain records; the Generate tab draws them.
+here, with the session's registry of models trained in the page) and returns plain records;
+the Generate tab draws them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from core import config, validate
 from core.errors import InvalidInput
 from core.generate import (GenerationResult, TextModel, check_model, check_precision, check_prompt,
                            check_temperature, check_top_p, fit_prompt)
-from core.lm import text_model
+from core.lm import HFCausalLM, TextCodec, resolve
 from core.sampling import candidates, probabilities, survivors
 
 
@@ -27,15 +28,17 @@ def candidate_rows(shown, codec) -> list[dict]:
 
 
 def next_token(prompt, temperature=config.TEMPERATURE.default, top_k=config.TOP_K.default,
-               top_p=config.TOP_P.default, model=None, precision="fp32", download: bool = True) -> list[dict]:
+               top_p=config.TOP_P.default, model=None, precision="fp32", download: bool = True,
+               registry=None) -> list[dict]:
     """The model's config.CHART_CANDIDATES most likely tokens after ``prompt``, most likely first:
     ``prob`` after temperature and before any cut, ``kept`` whether top-k and top-p keep it,
     ``renormalized`` its share among the survivors. ``download=False``: a model that is not on
-    this machine is refused rather than fetched (the page's live view must not start a download)."""
+    this machine is refused rather than fetched (the page's live view must not start a download).
+    ``model`` may be one of ``registry``'s, as in core.generate.check_model."""
     prompt = check_prompt(prompt)
     temperature, top_p = check_temperature(temperature), check_top_p(top_p)
     top_k = validate.number(top_k, config.TOP_K)
-    loaded = text_model(check_model(model), check_precision(precision), download=download)
+    loaded = resolve(check_model(model, registry), check_precision(precision), download, registry)
     codec = loaded.codec
     ids = codec.encode(prompt)
     if len(ids) <= len(codec.prefix):
@@ -48,7 +51,8 @@ def next_token(prompt, temperature=config.TEMPERATURE.default, top_k=config.TOP_
 
 def attention_map(loaded: TextModel, ids: list[int], layer, head) -> dict:
     """Layer ``layer``, head ``head``: how much each of the first config.ATTENTION_MAX_TOKENS
-    tokens attends to each earlier one, as returned by the model (rows sum to 1)."""
+    tokens attends to each earlier one, as returned by the model (rows sum to 1); never more tokens
+    than the model reads at once."""
     lm = loaded.lm
     layer = validate.number(layer, config.ATTENTION_LAYER)
     head = validate.number(head, config.ATTENTION_HEAD)
@@ -56,7 +60,7 @@ def attention_map(loaded: TextModel, ids: list[int], layer, head) -> dict:
         raise InvalidInput("Layer", "layer_range", value=layer, max=lm.n_layer - 1)
     if head >= lm.n_head:
         raise InvalidInput("Head", "head_range", value=head, max=lm.n_head - 1)
-    shown = ids[: config.ATTENTION_MAX_TOKENS]
+    shown = ids[: min(config.ATTENTION_MAX_TOKENS, lm.context)]
     with torch.inference_mode():
         weights = lm.step(torch.tensor([shown]), attentions=True).attentions[layer][0, head]
     return {"tokens": [loaded.codec.piece(i) for i in shown], "ids": shown,
@@ -65,23 +69,26 @@ def attention_map(loaded: TextModel, ids: list[int], layer, head) -> dict:
             "truncated": len(ids) > len(shown)}
 
 
-def attention(prompt, text="", layer=0, head=0, model=None) -> dict:
+def attention(prompt, text="", layer=0, head=0, model=None, registry=None) -> dict:
     """``attention_map`` for ``prompt`` followed by ``text``, from raw API values."""
     prompt = check_prompt(prompt)
     text = validate.short_text(text, "Text", config.MAX_PROMPT_CHARS) if text is not None else ""
-    loaded = text_model(check_model(model))
+    loaded = resolve(check_model(model, registry), registry=registry)
     ids = loaded.codec.encode(prompt) + loaded.codec.continue_with(text)
     return attention_map(loaded, ids, layer, head)
 
 
 def token_rows(loaded: TextModel, prompt_ids, output_ids) -> dict:
-    """Prompt and output as tokens (piece, id, part), with counts: what the model really reads."""
+    """Prompt and output as tokens (piece, id, part), with counts: what the model really reads.
+    ``family``: bpe (GPT-2's bytes), char (the Chinese GPT-2's characters) or trained (a model
+    trained here: one character per token, whatever the language)."""
     codec = loaded.codec
+    family = codec.family if isinstance(codec, TextCodec) else "trained"
     rows = [{"token": codec.piece(i), "id": i, "part": "prompt"} for i in prompt_ids]
     rows += [{"token": codec.piece(i), "id": i, "part": "output"} for i in output_ids]
     prompt_text = codec.decode(list(prompt_ids))
     return {"rows": rows, "prompt_tokens": len(prompt_ids), "output_tokens": len(output_ids),
-            "prompt_chars": len(prompt_text), "family": codec.family,
+            "prompt_chars": len(prompt_text), "family": family,
             "chars_per_token": round(len(prompt_text) / max(1, len(prompt_ids) - len(codec.prefix)), 2)}
 
 
@@ -89,10 +96,13 @@ def _source(fn) -> str:
     return textwrap.dedent(inspect.getsource(fn)).strip() + "\n"
 
 
-def generation_code(result: GenerationResult) -> str:
-    """Plain transformers + PyTorch that repeats ``result``: the same model, prompt, rules and seed."""
+def generation_code(result: GenerationResult) -> str | None:
+    """Plain transformers + PyTorch that repeats ``result``: the same model, prompt, rules and seed.
+    None for a model trained in this session, which transformers cannot load."""
     from core import lm as lm_module, quantize, sampling
 
+    if not isinstance(result.model.lm, HFCausalLM):
+        return None
     cfg, codec = result.config, result.model.codec
     encode = 'tokenizer(PROMPT, add_special_tokens=False)["input_ids"]'
     if codec.prefix:

@@ -5,9 +5,10 @@ is a generator of immutable ``TokenRecord``s: the token, its probability and ran
 candidates it was chosen from, and the text it completes. Streaming, Stop and the
 per-token distributions are one mechanism, the loop in ``tokens()``: a KV cache, the rules
 of ``core.sampling`` and a ``torch.Generator`` seeded per request, so the same seed gives
-the same text whoever else is generating. Beam search keeps several sequences and only
-knows the best one at the end, so it runs as transformers' ``generate`` and its records
-come when it has finished.
+the same text whoever else is generating. The loop is the same for GPT-2 and for a model
+trained in this session (core.lm.resolve gives either). Beam search keeps several sequences
+and only knows the best one at the end, so it runs as the model's own search (transformers'
+``generate``, or core.tinygpt's plain one) and its records come when it has finished.
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ def check_top_p(value) -> float:
     return validate.number(value, config.TOP_P)
 
 
-def check_model(value) -> str:
-    """An allowlisted model id (or the operator's directory); None or '' means the default."""
+def check_model(value, registry=None) -> str:
+    """An allowlisted model id (or the operator's directory), or the id of a model trained in this
+    session (one of ``registry``'s, the session's core.pretrain.LMRegistry; another session's is
+    refused like any unknown name); None or '' means the default. core.lm.resolve loads it."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return config.default_text_model()
-    allowed = config.text_models()
+    allowed = (*config.text_models(), *(registry.ids() if registry is not None else ()))
     if isinstance(value, str) and value.strip() in allowed:
         return value.strip()
     raise InvalidInput("Model", "model_not_allowed", value=validate.show(value), options=", ".join(allowed))
@@ -87,8 +90,9 @@ class GenerateConfig:
                   temperature=config.TEMPERATURE.default, top_k=config.TOP_K.default, top_p=config.TOP_P.default,
                   num_beams=config.NUM_BEAMS.default, repetition_penalty=config.REPETITION_PENALTY.default,
                   no_repeat_ngram_size=config.NO_REPEAT_NGRAM.default, seed=config.SEED.default,
-                  precision="fp32", model=None) -> "GenerateConfig":
-        """A config from raw page or API values, each checked against core.config."""
+                  precision="fp32", model=None, registry=None) -> "GenerateConfig":
+        """A config from raw page or API values, each checked against core.config; ``model`` may
+        also be a model of ``registry`` (see check_model)."""
         return cls(
             prompt=check_prompt(prompt),
             max_new_tokens=validate.number(max_new_tokens, config.MAX_NEW_TOKENS),
@@ -101,7 +105,7 @@ class GenerateConfig:
             no_repeat_ngram_size=validate.number(no_repeat_ngram_size, config.NO_REPEAT_NGRAM),
             seed=validate.number(seed, config.SEED),
             precision=check_precision(precision),
-            model=check_model(model),
+            model=check_model(model, registry),
         )
 
 

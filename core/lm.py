@@ -4,8 +4,9 @@ A model is anything with a ``step``: token ids for a batch of sequences go in (s
 batch × new tokens) with the cache of what came before; out come each sequence's
 scores for its next token, the grown cache and, when asked, every layer's attention
 weights. ``HFCausalLM`` wraps a transformers causal LM (GPT-2, DistilGPT2, the Chinese
-GPT-2); a model trained in the page can implement the same three attributes and one
-method, and every view of the Generate tab works with it.
+GPT-2); ``core.tinygpt.TinyCausalLM`` implements the same attributes and method for a
+model trained in the page, so every view of the Generate tab works with both. ``resolve``
+gives either kind as the same ``TextModel``.
 
 ``TextCodec`` turns text into ids and back for both kinds of vocabulary DL Lab meets:
 GPT-2's byte-level BPE (a Chinese character is usually two or three byte tokens, so a
@@ -19,12 +20,12 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import torch
 
-from core import gpt2
+from core import config, gpt2
 
 # A decoding step multiplies one hidden vector by the output matrix (vocabulary × width: 154 MB
 # for GPT-2, a third of all the weights it reads). Stored as nn.Linear keeps it, PyTorch's CPU
@@ -255,3 +256,34 @@ def text_model(name: str, precision: str = "fp32", download: bool = True) -> Tex
     loaded = models.load("text", name, precision=precision, download=download)
     return TextModel(HFCausalLM(loaded.model), TextCodec(loaded.processor), loaded.name, loaded.source,
                      str(loaded.device), precision)
+
+
+# A model trained in this session, at int8: its dynamically quantized copy, made once per model and
+# dropped with it (the session's registry holds the model; nothing here keeps it alive).
+_int8_copies: "weakref.WeakKeyDictionary[torch.nn.Module, torch.nn.Module]" = weakref.WeakKeyDictionary()
+_int8_lock = threading.Lock()
+
+
+def _trained_text_model(entry, precision: str) -> TextModel:
+    """``entry`` (a core.pretrain.TrainedLM) as the decode loop drives it; int8 quantizes a copy of its
+    linear layers, as core.models does for GPT-2, and leaves the session's model as it was."""
+    loaded = entry.text_model()
+    if precision != "int8":
+        return loaded
+    from core.quantize import int8_dynamic
+    from core.tinygpt import TinyCausalLM
+
+    with _int8_lock:
+        if entry.model not in _int8_copies:
+            _int8_copies[entry.model] = int8_dynamic(entry.model, convert_conv1d=False)
+        quantized = _int8_copies[entry.model]
+    return replace(loaded, lm=TinyCausalLM(quantized), device="cpu", precision="int8")
+
+
+def resolve(name: str, precision: str = "fp32", download: bool = True, registry=None) -> TextModel:
+    """The model a checked name (core.generate.check_model) stands for: an allowlisted one, loaded
+    through core.models, or a model trained in this session, from ``registry`` (the session's
+    core.pretrain.LMRegistry). Both come back as the same TextModel, for the same decode loop."""
+    if registry is not None and name not in config.text_models():
+        return _trained_text_model(registry.get(name), precision)
+    return text_model(name, precision, download)
