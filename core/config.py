@@ -174,6 +174,24 @@ PRETRAIN_VALIDATION_FRACTION = 0.1      # the end of a text (or the last problem
 # still holds one whole context.
 PRETRAIN_TEXT_MIN_CONTEXTS = 10
 PRETRAIN_MAX_VOCAB = 3_000              # different characters a corpus may use, <unk> included
+PRETRAIN_CORPORA = ("arithmetic", "text")
+ARITHMETIC_PROBLEMS = 10_000            # problems drawn per run (2-digit addition has exactly 10,000)
+PRETRAIN_LAYERS = NumberLimit("Layers", 1, 8, 2, integer=True)
+PRETRAIN_HEADS = NumberLimit("Heads", 1, 8, 4, integer=True)
+PRETRAIN_WIDTH = NumberLimit("Width", 8, 384, 64, integer=True)
+PRETRAIN_CONTEXT = NumberLimit("Context length", 8, 256, 32, integer=True)
+PRETRAIN_DROPOUT = NumberLimit("Dropout", 0.0, 0.5, 0.0)
+PRETRAIN_LEARNING_RATE = NumberLimit("Learning rate", 1e-5, 0.1, 3e-3)
+PRETRAIN_WARMUP = NumberLimit("Warm-up steps", 0, 2_000, 50, integer=True)
+PRETRAIN_BATCH = NumberLimit("Batch size", 1, 256, 64, integer=True)
+PRETRAIN_STEPS = NumberLimit("Steps", 1, 20_000, 1_500, integer=True)
+PRETRAIN_MAX_PARAMETERS = 5_000_000     # a model the page trains on a CPU in minutes, not hours
+PRETRAIN_MAX_TOKENS = 60_000_000        # steps × batch size × context: the work one run may ask for
+PRETRAIN_EVAL_EVERY = 50                # steps between validation losses (and samples, every other time)
+PRETRAIN_EVAL_BATCHES = 4
+PRETRAIN_SAMPLE_CHARS = 120             # a sample's length
+PRETRAIN_EXACT_MATCH_PROBLEMS = 500     # held-out problems answered at each evaluation
+PRETRAIN_MODELS_KEPT = 3                # models a session keeps for Generate and fine-tuning
 
 # --- Transcribe tab ---------------------------------------------------------------------------
 ENGINES = ("auto", "wav2vec2", "whisper", "pocketsphinx")
@@ -221,7 +239,7 @@ QUANTIZE_HISTOGRAM_BINS = 120
 # "explain" serves the Generate tab's short forward passes (next-token chart, attention), so that
 # they are not queued behind a long generation.
 # "live" serves the microphone streams of live transcription: many short events, one per half second.
-CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1, "live": 2, "quantize": 1}
+CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1, "live": 2, "quantize": 1, "pretrain": 1}
 
 
 @dataclass(frozen=True)

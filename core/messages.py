@@ -252,6 +252,18 @@ MESSAGES: dict[str, str] = {
                                    "its newline. Choose a context of at least {length}.",
     "pretrain_split_too_short": "A part of the corpus has {count} tokens, too few for a context of {block}: it needs "
                                 "at least {min}. Use more data or a shorter context.",
+    "pretrain_model_missing": "There is no model {value} trained in this session: pretrain one first (a session "
+                              "keeps its newest three).",
+    "pretrain_too_much_work": "This run would read {tokens} tokens (steps × batch size × context); the limit is {max}. "
+                              "Choose fewer steps, a smaller batch or a shorter context.",
+    "pretrain_too_many_parameters": "This model would have {count} parameters; the limit is {max}. Choose fewer "
+                                    "layers or a smaller width.",
+    "pretrain_outside_vocab": "{share} of this corpus is made of characters {model} has never seen (such as {chars}): "
+                              "fine-tuning would learn little. Fine-tune a model trained on similar text, or "
+                              "pretrain a new one.",
+    "pretrain_diverged": "The loss became NaN or infinite at step {step}: lower the learning rate.",
+    "pretrain_zip_missing": "Upload a model zip exported from the Pretrain tab first.",
+    "pretrain_zip_bad": "This is not a model exported from DL Lab's Pretrain tab: {reason}.",
 }
 
 

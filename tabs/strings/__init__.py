@@ -10,7 +10,7 @@ braces must match in both languages, and no key may be missing in either (tests 
 from importlib import import_module
 
 # A new tab's words: add its module's name here.
-MODULES = ("app", "train", "augment", "generate", "transcribe", "quantize", "errors")
+MODULES = ("app", "train", "augment", "generate", "transcribe", "quantize", "pretrain", "errors")
 
 
 def _merged(language: str) -> dict[str, str]:

@@ -203,4 +203,13 @@ ZH = {
                                          "请选择至少 {length} 的上下文。",
     "error.pretrain_split_too_short": "语料的一部分只有 {count} 个词元，对 {block} 的上下文来说太少了：至少需要 {min} 个。"
                                      "请使用更多数据或更短的上下文。",
+    "error.pretrain_model_missing": "本会话中没有训练过名为 {value} 的模型：请先预训练一个（每个会话保留最新的三个）。",
+    "error.pretrain_too_much_work": "这次运行要读取 {tokens} 个词元（步数 × 批大小 × 上下文长度）；上限是 {max}。"
+                                    "请减少步数、减小批大小或缩短上下文。",
+    "error.pretrain_too_many_parameters": "这个模型会有 {count} 个参数；上限是 {max}。请减少层数或减小宽度。",
+    "error.pretrain_outside_vocab": "这份语料中有 {share} 由 {model} 从未见过的字符组成（例如 {chars}）：微调几乎学不到东西。"
+                                    "请微调一个在相似文本上训练的模型，或者预训练一个新模型。",
+    "error.pretrain_diverged": "第 {step} 步时损失变成了 NaN 或无穷大：请调低学习率。",
+    "error.pretrain_zip_missing": "请先上传一个从「预训练」标签页导出的模型 zip。",
+    "error.pretrain_zip_bad": "这不是从 DL Lab「预训练」标签页导出的模型：{reason}。",
 }
