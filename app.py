@@ -7,18 +7,20 @@ import threading
 
 import gradio as gr
 
-from tabs import augment, common, generate, i18n, quantize, train, transcribe, uploads
+from tabs import augment, common, generate, i18n, pretrain, quantize, train, transcribe, uploads
 
 TITLE = "DL Lab"
 
 
 def build_demo() -> gr.Blocks:
     from core import config
+    from core.pretrain import new_registry
     from core.runs import new_history
 
     with gr.Blocks(title=TITLE, delete_cache=(config.CACHE_SWEEP_S, config.CACHE_MAX_AGE_S)) as demo:
         lang = gr.State(i18n.DEFAULT)
         history = gr.State(new_history)        # this browser session's finished runs
+        lms = gr.State(new_registry)           # and the language models it pretrained (Pretrain, Generate)
         texts = i18n.Texts()
         with gr.Row(equal_height=True):
             texts.make(gr.Markdown, value_key="app.header")
@@ -27,9 +29,10 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             texts.extend(train.build(lang, history, switch))
             texts.extend(augment.build(lang, switch))
-            texts.extend(generate.build(lang, switch))
+            texts.extend(generate.build(lang, lms, switch))
             texts.extend(transcribe.build(lang, switch))
             texts.extend(quantize.build(lang, history, switch))
+            texts.extend(pretrain.build(lang, lms, switch))
 
         def relabel(choice, *shown):
             choice = i18n.normalize(choice)

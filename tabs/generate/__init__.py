@@ -2,7 +2,9 @@
 
 The settings column (settings.py) feeds the decoding handlers (run.py: /generate, Stop,
 side by side) and the views (views.py: the next-token chart, attention, tokens, and the
-/next_token and /attention API).
+/next_token and /attention API). The model choice lists, after the allowlisted models, those
+trained in this session (``lms``, the session's core.pretrain.LMRegistry); every handler
+reads that registry, so the API's ``model`` may name them too.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ EXAMPLES = [["Deep learning is"], ["Once upon a time, a robot"], ["The best way 
 COMPARE_CHOICES = [(f"strategy.{s}", s) for s in config.STRATEGIES]
 
 
-def build(lang: gr.State, switch: gr.Radio) -> Texts:
+def build(lang: gr.State, lms: gr.State, switch: gr.Radio) -> Texts:
     """Lay out the Generate tab and wire its events; returns its translatable components."""
     tx = Texts()
     private = dict(api_visibility="private")
@@ -89,26 +91,29 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                 next_json, attention_json = gr.JSON(visible=False), gr.JSON(visible=False)
 
     heavy, quick = config.concurrency("generate"), config.concurrency("explain")
-    sees = dict(fn=views.what_the_model_sees, inputs=[prompt, *s.sampling(), picker, run_state, lang],
+    sees = dict(fn=views.what_the_model_sees, inputs=[prompt, *s.sampling(), picker, run_state, lang, lms],
                 outputs=[chart, next_status, tokens, token_counts], trigger_mode="always_last", **quick, **private)
-    looks = dict(fn=views.attention_view, inputs=[prompt, output, layer, head, s.model, lang],
+    looks = dict(fn=views.attention_view, inputs=[prompt, output, layer, head, s.model, lang, lms],
                  outputs=[heatmap, att_status, layer, head], trigger_mode="always_last", **quick, **private)
 
     # After a run: the picker lists its tokens, and the chart, tokens and attention show it (the
     # picker's change event alone would not fire when a second run leaves it on the same token).
-    start.click(runs.generate, inputs=[prompt, *s.inputs(), lang], outputs=[output, status, record, run_state],
+    start.click(runs.generate, inputs=[prompt, *s.inputs(), lang, lms], outputs=[output, status, record, run_state],
                 api_name="generate", **heavy) \
         .success(views.after_run, [run_state, lang], [picker, code], **private).then(**sees).then(**looks)
     stop.click(runs.stop_generation, lang, stop_reply, api_name="stop_generation", queue=False)
     gr.on([tab.select, prompt.change, s.temperature.change, s.top_k.change, s.top_p.change, s.model.change,
            s.precision.change, picker.change], **sees)
     gr.on([att_tab.select, layer.release, head.release], **looks)
-    compare_btn.click(runs.compare, inputs=[prompt, strategies, *s.inputs(), lang],
+    compare_btn.click(runs.compare, inputs=[prompt, strategies, *s.inputs(), lang, lms],
                       outputs=[*boxes, compare_status], **heavy, **private)
     strategies.change(runs.compare_labels, [strategies, lang], boxes, queue=False, **private)
     switch.change(runs.compare_labels, [strategies, switch], boxes, queue=False, **private)
     switch.change(views.relabel_picker, [run_state, switch], picker, queue=False, **private)
-    api_next.click(views.next_token, [prompt, *s.sampling(), lang], next_json, api_name="next_token", **quick)
-    api_attention.click(views.attention, [prompt, output, layer, head, s.model, lang], attention_json,
+    # The models trained in this session join the choice when the tab opens (and relabel with the language).
+    tab.select(views.refresh_models, [lms, lang, s.model], s.model, queue=False, **private)
+    switch.change(views.refresh_models, [lms, switch, s.model], s.model, queue=False, **private)
+    api_next.click(views.next_token, [prompt, *s.sampling(), lang, lms], next_json, api_name="next_token", **quick)
+    api_attention.click(views.attention, [prompt, output, layer, head, s.model, lang, lms], attention_json,
                         api_name="attention", **quick)
     return tx

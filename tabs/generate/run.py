@@ -9,25 +9,27 @@ from tabs.common import StopSignals, error_boundary, session_key, throttled
 from tabs.i18n import error_text, tr
 
 _stops = StopSignals()
-SOURCES = {"local directory": "source.local", "Hugging Face cache": "source.cache", "downloaded": "source.downloaded"}
+SOURCES = {"local directory": "source.local", "Hugging Face cache": "source.cache", "downloaded": "source.downloaded",
+           "trained in this session": "source.trained"}
 
 
 def _settings(prompt, max_new_tokens, strategy, temperature, top_k, top_p, num_beams, repetition_penalty,
-              no_repeat_ngram_size, seed, precision, model):
+              no_repeat_ngram_size, seed, precision, model, registry):
     from core.generate import GenerateConfig
 
     return GenerateConfig.from_user(prompt, max_new_tokens, strategy, temperature, top_k, top_p, num_beams,
-                                    repetition_penalty, no_repeat_ngram_size, seed, precision, model)
+                                    repetition_penalty, no_repeat_ngram_size, seed, precision, model, registry)
 
 
-def _load(cfg):
-    """The model, loaded on first use (a download shows Gradio's progress bar); a model that is
-    not here leaves its message on the page as well as in the toast."""
+def _load(cfg, registry):
+    """The model, loaded on first use (a download shows Gradio's progress bar), or the session's
+    own from ``registry``; a model that is not here leaves its message on the page as well as in
+    the toast."""
     from core.errors import ModelUnavailable
-    from core.lm import text_model
+    from core.lm import resolve
 
     try:
-        return text_model(cfg.model, cfg.precision), None
+        return resolve(cfg.model, cfg.precision, registry=registry), None
     except ModelUnavailable as missing:
         return None, missing
 
@@ -69,15 +71,17 @@ def generate(prompt, max_new_tokens=config.MAX_NEW_TOKENS.default, strategy="gre
              temperature=config.TEMPERATURE.default, top_k=config.TOP_K.default, top_p=config.TOP_P.default,
              num_beams=config.NUM_BEAMS.default, repetition_penalty=config.REPETITION_PENALTY.default,
              no_repeat_ngram_size=config.NO_REPEAT_NGRAM.default, seed=config.SEED.default, precision="fp32",
-             model=None, lang="en", request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
-    """Stream the continuation of ``prompt``; yields (text, status, record, the run kept for the views)."""
+             model=None, lang="en", registry=None, request: gr.Request = None,
+             progress=gr.Progress(track_tqdm=True)):
+    """Stream the continuation of ``prompt``; yields (text, status, record, the run kept for the views).
+    ``model`` may name a model trained in this session (``registry``, a gr.State: not an API parameter)."""
     from core.generate import Generation
     from core.explain import generation_code
 
     cfg = _settings(prompt, max_new_tokens, strategy, temperature, top_k, top_p, num_beams, repetition_penalty,
-                    no_repeat_ngram_size, seed, precision, model)
+                    no_repeat_ngram_size, seed, precision, model, registry)
     yield "", tr(lang, "generate.loading", model=cfg.model, precision=cfg.precision), gr.skip(), gr.skip()
-    loaded, missing = _load(cfg)
+    loaded, missing = _load(cfg, registry)
     if missing is not None:
         yield "", f"⚠️ {error_text(lang, missing)}", gr.skip(), gr.skip()
         raise missing
@@ -111,7 +115,7 @@ def stop_generation(lang="en", request: gr.Request = None) -> str:
 
 @error_boundary
 def compare(prompt, strategies, max_new_tokens, strategy, temperature, top_k, top_p, num_beams, repetition_penalty,
-            no_repeat_ngram_size, seed, precision, model, lang="en", request: gr.Request = None,
+            no_repeat_ngram_size, seed, precision, model, lang="en", registry=None, request: gr.Request = None,
             progress=gr.Progress(track_tqdm=True)):
     """The same prompt under two or three strategies, streamed side by side; yields (3 texts, status)."""
     from core import validate
@@ -119,8 +123,8 @@ def compare(prompt, strategies, max_new_tokens, strategy, temperature, top_k, to
 
     chosen = validate.choices(strategies, config.STRATEGIES, "Strategies", config.MAX_COMPARE)
     configs = [_settings(prompt, max_new_tokens, each, temperature, top_k, top_p, num_beams, repetition_penalty,
-                         no_repeat_ngram_size, seed, precision, model) for each in chosen]
-    loaded, missing = _load(configs[0])
+                         no_repeat_ngram_size, seed, precision, model, registry) for each in chosen]
+    loaded, missing = _load(configs[0], registry)
     if missing is not None:
         yield "", "", "", f"⚠️ {error_text(lang, missing)}"
         raise missing

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core import config
+from tabs.generate import views
 from tabs.widgets import CheckedDropdown, CheckedRadio, number_input, slider_input
 
 STRATEGY_CHOICES = [(f"strategy.{s}", s) for s in config.STRATEGIES]
@@ -39,8 +40,8 @@ class Settings:
 
 def build(tx) -> Settings:
     with gr.Group():
-        models = config.text_models()
-        model = tx.make(CheckedDropdown, choices=list(models), value=models[0], label_key="field.text_model",
+        models = views.model_choices()          # the session's own models join when the tab opens
+        model = tx.make(CheckedDropdown, choices=models, value=models[0][1], label_key="field.text_model",
                         info_key="help.text_model", elem_id="generate-model")
         precision = tx.make(CheckedRadio, choice_keys=PRECISION_CHOICES, value="fp32", label_key="field.precision",
                             info_key="help.precision", elem_id="generate-precision")

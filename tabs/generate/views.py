@@ -22,19 +22,45 @@ def plot_text(lang: str) -> dict:
 # --- public API ---------------------------------------------------------------------------------------
 @error_boundary
 def next_token(prompt, temperature=config.TEMPERATURE.default, top_k=config.TOP_K.default,
-               top_p=config.TOP_P.default, model=None, precision="fp32", lang="en"):
+               top_p=config.TOP_P.default, model=None, precision="fp32", lang="en", registry=None):
     """The most likely next tokens after ``prompt``: prob, kept (survives top-k/top-p), renormalized."""
     from core import explain
 
-    return explain.next_token(prompt, temperature, top_k, top_p, model, precision)
+    return explain.next_token(prompt, temperature, top_k, top_p, model, precision, registry=registry)
 
 
 @error_boundary
-def attention(prompt, text="", layer=0, head=0, model=None, lang="en"):
+def attention(prompt, text="", layer=0, head=0, model=None, lang="en", registry=None):
     """What each token looks at in layer ``layer``, head ``head``: {tokens, weights} (rows sum to 1)."""
     from core import explain
 
-    return explain.attention(prompt, text, layer, head, model)
+    return explain.attention(prompt, text, layer, head, model, registry)
+
+
+# --- the model choice -------------------------------------------------------------------------------------
+def trained_label(lang: str, entry) -> str:
+    """How a model trained in this session reads in the model choice: its id, what it learned, its size."""
+    if entry.corpus == "arithmetic" and entry.arithmetic:
+        learned = tr(lang, "gmodel.arithmetic", ops="/".join(entry.arithmetic["ops"]),
+                     digits=entry.arithmetic["digits"])
+    else:
+        learned = tr(lang, "gmodel.text", chars=len(entry.vocab) - 1)
+    return tr(lang, "gmodel.trained", id=entry.id, learned=learned,
+              parameters=f"{entry.model.parameters_count():,}")
+
+
+def model_choices(registry=None, lang="en") -> list[tuple[str, str]]:
+    """The allowlisted models, then this session's own ("trained here: tiny-1 (…)"), oldest first."""
+    trained = registry.all() if registry is not None else []
+    return [(m, m) for m in config.text_models()] + [(trained_label(lang, e), e.id) for e in trained]
+
+
+def refresh_models(registry=None, lang="en", current=None):
+    """The model choice when the tab opens or the language changes: the session's models as they are
+    now, the choice kept while it is still there (else the default model)."""
+    choices = model_choices(registry, lang)
+    values = [v for _, v in choices]
+    return gr.update(choices=choices, value=current if current in values else values[0])
 
 
 # --- the page -------------------------------------------------------------------------------------------
@@ -67,14 +93,14 @@ def _step_chart(lang: str, run: dict, pick: int):
     return next_token_chart(step["candidates"], plot_text(lang), chosen=chosen, title=title)
 
 
-def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pick, run, lang="en"):
+def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pick, run, lang="en", registry=None):
     """The next-token chart for the picker's choice (after the prompt, live; or a generated token)
     and the tokens; returns (chart, status, token chips, token counts). A problem shows in the
     status line. A model that is not on this machine yet is not downloaded here: Generate does
     that, with a progress bar."""
     from core import explain
     from core.generate import check_model, check_precision, check_prompt
-    from core.lm import text_model
+    from core.lm import resolve
     from core.text_plots import next_token_chart
 
     try:
@@ -84,10 +110,11 @@ def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pic
         if from_run:
             chart, status = _step_chart(lang, run, pick), tr(lang, "next.from_run")
         else:
-            candidates = explain.next_token(prompt, temperature, top_k, top_p, model, precision, download=False)
+            candidates = explain.next_token(prompt, temperature, top_k, top_p, model, precision, download=False,
+                                            registry=registry)
             chart = next_token_chart(candidates, plot_text(lang), title=tr(lang, "next.title_prompt"))
             status = tr(lang, "next.live", kept=sum(c["kept"] for c in candidates), n=len(candidates))
-        loaded = text_model(check_model(model), check_precision(precision), download=False)
+        loaded = resolve(check_model(model, registry), check_precision(precision), False, registry)
         if run and run.get("prompt") == prompt and run.get("model") == loaded.name:
             view = explain.token_rows(loaded, run["prompt_ids"], [s["id"] for s in run["steps"]])
         else:
@@ -97,25 +124,25 @@ def what_the_model_sees(prompt, temperature, top_k, top_p, model, precision, pic
         return None, f"⚠️ {error_text(lang, problem)}", gr.skip(), gr.skip()
 
 
-def attention_view(prompt, text, layer, head, model, lang="en"):
+def attention_view(prompt, text, layer, head, model, lang="en", registry=None):
     """The heatmap for prompt + output; returns (figure, status, layer slider, head slider). On the
     page a layer or head past the chosen model's last (after switching to a smaller model) shows
     its last one instead."""
     from core import explain
     from core.generate import check_model
-    from core.lm import text_model
+    from core.lm import resolve
     from core.text_plots import attention_heatmap
 
     try:
-        lm = text_model(check_model(model), download=False).lm
+        lm = resolve(check_model(model, registry), download=False, registry=registry).lm
         layer = min(int(layer or 0), lm.n_layer - 1) if isinstance(layer, (int, float)) else layer
         head = min(int(head or 0), lm.n_head - 1) if isinstance(head, (int, float)) else head
-        record = explain.attention(prompt, text or "", layer, head, model)
+        record = explain.attention(prompt, text or "", layer, head, model, registry)
     except DLLabError as problem:
         return None, f"⚠️ {error_text(lang, problem)}", gr.skip(), gr.skip()
     status = tr(lang, "attention.status", n=len(record["tokens"]), layers=record["layers"], heads=record["heads"])
     if record["truncated"]:
-        status += " " + tr(lang, "attention.truncated", max=config.ATTENTION_MAX_TOKENS)
+        status += " " + tr(lang, "attention.truncated", max=len(record["tokens"]))
     return (attention_heatmap(record, plot_text(lang)), status,
             gr.update(maximum=record["layers"] - 1, value=record["layer"]),
             gr.update(maximum=record["heads"] - 1, value=record["head"]))
@@ -132,10 +159,12 @@ def picker_choices(run=None, lang="en") -> list:
 
 
 def after_run(run, lang="en"):
-    """Once a run has finished: the token picker lists its tokens (the first one chosen) and its code."""
+    """Once a run has finished: the token picker lists its tokens (the first one chosen) and its code
+    (for a model trained here, where its code lives instead)."""
     if not run:
         return gr.skip(), gr.skip()
-    return gr.update(choices=picker_choices(run, lang), value=0 if run["steps"] else AFTER_PROMPT), run["code"]
+    code = run["code"] if run["code"] is not None else tr(lang, "generate.code_trained", model=run["model"])
+    return gr.update(choices=picker_choices(run, lang), value=0 if run["steps"] else AFTER_PROMPT), code
 
 
 def relabel_picker(run, lang="en"):

@@ -8,7 +8,11 @@ EN = {
                       "them; **Attention** shows what each token looked at; **Tokens** shows how the text was cut up.",
     "field.text_model": "Model",
     "help.text_model": "GPT-2 (124 M weights, English), DistilGPT2 (82 M, a smaller copy trained to imitate it) or a "
-                       "GPT-2 trained on Chinese text (one token per character).",
+                       "GPT-2 trained on Chinese text (one token per character). A tiny GPT you pretrain in this "
+                       "session joins the list as “trained here” (one token per character too).",
+    "gmodel.trained": "trained here: {id} ({learned} · {parameters} parameters)",
+    "gmodel.arithmetic": "arithmetic {ops}, {digits} digits",
+    "gmodel.text": "text, {chars} characters",
     "field.precision": "Precision",
     "help.precision": "fp32: 32-bit weights. int8: the weight matrices stored as 8-bit integers (dynamic "
                       "quantization): about half the size and several times faster on a CPU, with slightly "
@@ -58,6 +62,7 @@ EN = {
     "generate.stopping": "Stopping after the current token…",
     "generate.nothing_running": "Nothing is generating in this session.",
     "source.local": "local directory", "source.cache": "Hugging Face cache", "source.downloaded": "downloaded",
+    "source.trained": "trained in this session",
     "sub.next_token": "Next token", "sub.attention": "Attention", "sub.tokens": "Tokens",
     "sub.compare": "Side by side", "sub.code": "Code",
     "next.intro": "Bars: each candidate's probability after temperature; grey ones are cut by top-k or top-p, and "
@@ -85,9 +90,14 @@ EN = {
                      "{per} characters per token.",
     "tokens.bpe": "GPT-2 cuts text into byte-level BPE tokens: frequent English words are one token, often with "
                   "their leading space (␣). A Chinese character is two or three bytes in UTF-8 and usually "
-                  "needs that many tokens, shown as `<e6 b7 b1>`; the streamed text shows only whole characters.",
+                  "needs that many tokens, shown as `<e6 b7 b1>`; the streamed text shows only whole characters. "
+                  "A model trained here reads one character per token instead, a Chinese character too.",
     "tokens.char": "This model reads Chinese one character per token, after a [CLS] token that opens every "
                    "text; [SEP] ends it. Latin words are cut into WordPiece parts (##).",
+    "tokens.trained": "A model trained here reads one character per token, in any language, a Chinese character "
+                      "too: its vocabulary is the characters of the text it learned from, and one it never saw is "
+                      "`<unk>` (written as �). An arithmetic model reads a problem after a newline and writes the "
+                      "answer backwards, ones digit first; the newline after it ends the run.",
     "compare.intro": "One prompt, two or three strategies at once, with the settings on the left: greedy tends to "
                      "loop, sampling varies, beam search plays it safe.",
     "field.strategies": "Strategies",
@@ -97,6 +107,9 @@ EN = {
     "help.generate_code": "The few lines of transformers and PyTorch that repeat the last run: the same model, "
                           "prompt, rules and seed give the same text.",
     "generate.code_none": "# Generate something first: the code that repeats it appears here.",
+    "generate.code_trained": "# {model} was trained on this page: transformers cannot load it, so there is no code to "
+                             "show here.\n# It ran through the same decode loop as GPT-2 (core/generate.py in DL Lab). "
+                             "Export it where you trained it to keep it.",
 }
 
 ZH = {
@@ -106,7 +119,11 @@ ZH = {
                       "如何改变它们；**注意力**展示每个词元关注了哪些词元；**词元**展示文本是怎样被切分的。",
     "field.text_model": "模型",
     "help.text_model": "GPT-2（1.24 亿个权重，英文）、DistilGPT2（8200 万个，模仿 GPT-2 训练出的小模型），"
-                       "或在中文文本上训练的 GPT-2（每个汉字一个词元）。",
+                       "或在中文文本上训练的 GPT-2（每个汉字一个词元）。本会话中预训练的小 GPT 也会出现在列表里，"
+                       "标为“本会话训练”（同样每个字符一个词元）。",
+    "gmodel.trained": "本会话训练：{id}（{learned} · {parameters} 个参数）",
+    "gmodel.arithmetic": "算术 {ops}，{digits} 位数",
+    "gmodel.text": "文本，{chars} 种字符",
     "field.precision": "精度",
     "help.precision": "fp32：32 位浮点权重。int8：权重矩阵以 8 位整数存储（动态量化）：大小约减半，在 CPU 上快好几倍，"
                       "概率略有不同。",
@@ -150,6 +167,7 @@ ZH = {
     "generate.stopping": "当前词元生成后停止……",
     "generate.nothing_running": "这个会话中没有正在进行的生成。",
     "source.local": "本地目录", "source.cache": "Hugging Face 缓存", "source.downloaded": "刚下载",
+    "source.trained": "本会话训练",
     "sub.next_token": "下一个词元", "sub.attention": "注意力", "sub.tokens": "词元",
     "sub.compare": "并排比较", "sub.code": "代码",
     "next.intro": "柱子：每个候选词元经过温度调整后的概率；灰色的被 top-k 或 top-p 截掉，橙色柱子是剩下的词元重新归一化后的概率，"
@@ -174,8 +192,12 @@ ZH = {
     "tokens.counts": "提示词 **{prompt}** 个词元，新生成 **{output}** 个词元 · 提示词有 {chars} 个字符，"
                      "平均每个词元 {per} 个字符。",
     "tokens.bpe": "GPT-2 把文本切成字节级 BPE 词元：常见的英文单词是一个词元，往往带着前面的空格（␣）。一个汉字在 UTF-8 中"
-                  "占两三个字节，通常也需要这么多个词元，显示为 `<e6 b7 b1>`；流式输出的文字只显示完整的汉字。",
+                  "占两三个字节，通常也需要这么多个词元，显示为 `<e6 b7 b1>`；流式输出的文字只显示完整的汉字。"
+                  "在这里训练的模型则每个字符一个词元，汉字也是一个字一个词元。",
     "tokens.char": "这个模型读中文时每个汉字一个词元，每段文本以 [CLS] 开头、以 [SEP] 结尾。拉丁字母的单词被切成 WordPiece 片段（##）。",
+    "tokens.trained": "在这里训练的模型每个字符一个词元，不论哪种语言，汉字也一样：它的词表就是它学过的文本里出现的字符，"
+                      "没见过的字符是 `<unk>`（写出来是 �）。算术模型在换行之后读题，答案倒着写，个位在前；"
+                      "答案后面的换行表示结束。",
     "compare.intro": "同一个提示词，同时用两三种策略生成，使用左边的设置：贪心容易重复，采样变化多，束搜索比较保守。",
     "field.strategies": "策略",
     "btn.compare": "比较",
@@ -183,4 +205,6 @@ ZH = {
     "compare.line": "**{strategy}**：{n} 个词元，其中 {distinct} 个不同 · 每秒 {speed} 个词元",
     "help.generate_code": "重复上一次生成的几行 transformers 和 PyTorch 代码：同样的模型、提示词、规则和种子，得到同样的文本。",
     "generate.code_none": "# 先生成一段文字：重复它的代码会显示在这里。",
+    "generate.code_trained": "# {model} 是在本页训练的模型：transformers 无法加载它，所以这里没有代码。\n"
+                             "# 它和 GPT-2 用的是同一个解码循环（DL Lab 的 core/generate.py）。想保留它，请在训练它的地方导出。",
 }
