@@ -180,9 +180,12 @@ def prompt_ids(cfg: GenerateConfig, model: TextModel) -> tuple[list[int], list[d
     if len(ids) <= len(codec.prefix):
         raise InvalidInput("Prompt", "prompt_no_tokens")
     room = lm.context - cfg.max_new_tokens
+    notes = []
+    if room < len(codec.prefix) + 1 and getattr(lm, "sliding", False) and cfg.strategy != "beam":
+        room = max(len(codec.prefix) + 1, lm.context // 2)      # the window slides over the rest (see _decode)
+        notes.append({"note": "window_slides", "context": lm.context})
     if room < len(codec.prefix) + 1:
         raise ResourceLimit("context_too_small", context=lm.context, max_new=cfg.max_new_tokens)
-    notes = []
     if len(ids) > room:
         notes.append({"note": "prompt_truncated", "tokens": len(ids), "kept": room})
         ids = fit_prompt(ids, codec.prefix, room)
@@ -242,7 +245,10 @@ class Generation:
                 self.stopped = True
                 break
             history = torch.cat([history, torch.tensor([record.id])])
-            step = self._forward(torch.tensor([[record.id]]), step.cache)
+            if len(history) > self.model.lm.context:        # a sliding model's context is full: re-read its end
+                step = self._forward(history[-self.model.lm.context:].view(1, -1))
+            else:
+                step = self._forward(torch.tensor([[record.id]]), step.cache)
 
     @torch.inference_mode()
     def _forward(self, ids: torch.Tensor, cache=None):

@@ -197,8 +197,11 @@ class TinyGPT(nn.Module):
 class TinyCausalLM:
     """A ``TinyGPT`` as the Generate tab drives it (``core.lm.CausalLM``). Puts the model in eval mode.
 
-    The cache is one (keys, values) pair per layer; it can grow to ``context`` tokens, and
-    ``core.generate`` cuts the prompt so that prompt and new tokens fit in it."""
+    The cache is one (keys, values) pair per layer; it can grow to ``context`` tokens. A tiny model's
+    context is short (32 characters by default), so ``sliding``: once text and prompt fill it,
+    core.generate re-reads the most recent ``context`` tokens and writes on, as TinyGPT.generate does."""
+
+    sliding = True
 
     def __init__(self, model: TinyGPT):
         cfg = model.config

@@ -50,6 +50,8 @@ def stats_line(lang: str, summary: dict) -> str:
     for note in summary["notes"]:
         if note.get("note") == "prompt_truncated":
             line += "\n\n" + tr(lang, "generate.truncated", tokens=note["tokens"], kept=note["kept"])
+        elif note.get("note") == "window_slides":
+            line += "\n\n" + tr(lang, "generate.window_slides", context=note["context"])
         elif note.get("note") == "no_token_left":
             line += "\n\n" + tr(lang, "generate.no_token_left")
     return line

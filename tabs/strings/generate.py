@@ -55,6 +55,8 @@ EN = {
     "generate.beam_note": "Beam search returns its text when it has finished. Each token's probabilities are "
                           "the ones the search scored along the sequence it chose (with the repetition penalty; "
                           "beam search has no temperature).",
+    "generate.window_slides": "This model reads {context} characters at a time: as it writes on, it reads only the "
+                              "most recent {context}.",
     "generate.truncated": "The prompt has {tokens} tokens, more than fit beside the new ones: the model read the "
                           "last {kept}.",
     "generate.no_token_left": "The rules left no token to choose (every one would repeat an n-gram): the run "
@@ -162,6 +164,7 @@ ZH = {
     "generate.stopped": "**已停止**：{n} 个新词元 · 第一个词元用时 {ttft} 秒 · 每秒 {speed} 个词元 · {model}（{source}）· "
                         "{device} · {precision}",
     "generate.beam_note": "束搜索在结束后才返回文本。每个词元的概率是搜索沿着它选中的序列所用的概率（含重复惩罚；束搜索没有温度）。",
+    "generate.window_slides": "这个模型一次只读 {context} 个字符：它一边往下写，一边只读最近的 {context} 个。",
     "generate.truncated": "提示词有 {tokens} 个词元，加上新词元放不下：模型读的是最后 {kept} 个。",
     "generate.no_token_left": "规则没有留下任何可选的词元（每一个都会重复某个 n 元组）：生成到此结束。",
     "generate.stopping": "当前词元生成后停止……",

@@ -17,7 +17,7 @@ def open_generate(page, name="Generate"):
 def test_the_tab_opens_with_the_next_token_chart_then_streams_text(page):
     open_generate(page)
     expect(page.locator("[role=tablist]").first.get_by_role("tab")).to_have_text(["Train", "Augment", "Generate",
-                                                                                  "Transcribe", "Quantize"])
+                                                                                  "Transcribe", "Quantize", "Pretrain"])
     bars = page.locator("#generate-chart .barlayer .point")
     expect(bars).to_have_count(40)                       # 20 candidates × (probability, renormalised)
     prompt = page.locator("#generate-prompt textarea")

@@ -151,3 +151,15 @@ def test_the_curves_show_both_runs_and_the_exact_match():
     tuned = PretrainRun(PretrainConfig.from_user(**TINY, steps=5, init_from="tiny-1", registry=registry), registry)
     both = curves_figure(list(tuned.steps()), 5)
     assert any(trace.name == "from scratch: validation" for trace in both.data)
+
+
+def test_a_text_model_writes_past_its_context_as_the_window_slides():
+    from core.generate import GenerateConfig, Generation
+
+    run, _, registry = pretrain(corpus="text", text=TEXT, steps=30, block_size=16)
+    model = registry.all()[-1].text_model()
+    cfg = GenerateConfig.from_user(prompt="the cat", max_new_tokens=64, strategy="greedy", model=model.name,
+                                   registry=registry)
+    generation = Generation(cfg, model)
+    assert len(list(generation.tokens())) == 64
+    assert {"note": "window_slides", "context": 16} in generation.notes

@@ -128,7 +128,9 @@ def test_a_session_model_has_no_transformers_code(session):
     assert generation_code(generate(session, max_new_tokens=3)[2]) is None
 
 
-def test_max_new_tokens_past_a_tiny_context_are_refused_with_its_size(session):
+def test_past_a_tiny_context_the_window_slides_and_only_beam_search_is_refused(session):
+    generation, records, _ = generate(session, max_new_tokens=40)
+    assert len(records) == 40 and {"note": "window_slides", "context": 32} in generation.notes
     with pytest.raises(DLLabError) as err:
-        generate(session, max_new_tokens=40)
+        generate(session, max_new_tokens=40, strategy="beam", num_beams=2)
     assert err.value.key == "context_too_small" and "32" in err.value.message
