@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.plots import TRAIN_COLOR, VAL_COLOR, _figure
 
 SCRATCH_COLOR = "#6b7280"
+AXIS_TITLE = dict(size=12)      # the loss axis's title is long: at this size it fits the plot's height
 
 TEXT = {"step": "step", "loss": "cross-entropy (nats per character)", "train": "train", "validation": "validation",
         "scratch_train": "from scratch: train", "scratch_validation": "from scratch: validation",
@@ -39,8 +40,9 @@ def curves_figure(records, steps: int, floor: float | None = None, text: dict | 
                            line=dict(color="#16a34a", dash="dot", width=1)))
     arithmetic = any(r.exact_match is not None for r in evaluated)
     layout = dict(height=360, xaxis=dict(title=w["step"], range=[0, max(steps, 1)], domain=[0, 0.62 if arithmetic else 1]),
-                  yaxis=dict(title=w["loss"], rangemode="tozero"), shapes=shapes,
-                  legend=dict(orientation="h", x=0, y=-0.22), margin=dict(l=60, r=20, t=30, b=90))
+                  yaxis=dict(title=dict(text=w["loss"], font=AXIS_TITLE), rangemode="tozero"), shapes=shapes,
+                  legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),    # clear of the label
+                  margin=dict(l=60, r=20, t=40, b=50))
     if floor is not None:
         layout["annotations"] = [dict(text=w["floor"], xref="x domain", x=1, y=floor, yref="y", xanchor="right",
                                       yanchor="bottom", showarrow=False, font=dict(color="#16a34a", size=11))]
@@ -53,5 +55,6 @@ def curves_figure(records, steps: int, floor: float | None = None, text: dict | 
                              y=[r.scratch_exact_match for r in evaluated], name=w["scratch_validation"],
                              line=dict(color=SCRATCH_COLOR, dash="dash"), showlegend=False, xaxis="x2", yaxis="y2"))
         layout.update(xaxis2=dict(title=w["step"], range=[0, max(steps, 1)], domain=[0.72, 1], anchor="y2"),
-                      yaxis2=dict(title=w["exact_match"], range=[0, 1.02], anchor="x2", tickformat=".0%"))
+                      yaxis2=dict(title=dict(text=w["exact_match"], font=AXIS_TITLE), range=[0, 1.02], anchor="x2",
+                                              tickformat=".0%"))
     return _figure(data, layout)

@@ -34,24 +34,26 @@ def build(lang: gr.State, registry: gr.State, switch: gr.Radio) -> Texts:
                                    info_key="help.pretrain_text", max_length=config.PRETRAIN_TEXT_MAX_CHARS,
                                    elem_id="pretrain-text")
                     text_file = tx.make(gr.File, label_key="field.pretrain_file", file_types=[".txt"],
-                                        type="filepath", height=90, elem_id="pretrain-file")
+                                        type="filepath", height=130, elem_id="pretrain-file")
                 init_from = tx.make(CheckedDropdown, choices=runs.base_choices(None), value="",
                                     label_key="field.init_from", info_key="help.init_from", elem_id="pretrain-init")
                 with tx.make(gr.Accordion, label_key="acc.model_shape", open=False):
                     with gr.Row():
                         n_layer = tx.make(number_input, config.PRETRAIN_LAYERS, label_key="field.n_layer")
                         n_head = tx.make(number_input, config.PRETRAIN_HEADS, label_key="field.n_head")
-                        n_embd = tx.make(number_input, config.PRETRAIN_WIDTH, label_key="field.n_embd")
                     with gr.Row():
+                        n_embd = tx.make(number_input, config.PRETRAIN_WIDTH, label_key="field.n_embd")
                         block_size = tx.make(number_input, config.PRETRAIN_CONTEXT, label_key="field.block_size")
-                        dropout = tx.make(number_input, config.PRETRAIN_DROPOUT, label_key="field.pretrain_dropout")
                     with gr.Row():
                         lr = tx.make(number_input, config.PRETRAIN_LEARNING_RATE, label_key="field.pretrain_lr")
                         warmup = tx.make(number_input, config.PRETRAIN_WARMUP, label_key="field.warmup")
                     with gr.Row():
-                        batch = tx.make(number_input, config.PRETRAIN_BATCH, label_key="field.pretrain_batch")
+                        batch = tx.make(number_input, config.PRETRAIN_BATCH, label_key="field.pretrain_batch",
+                                        elem_id="pretrain-batch")
                         steps = tx.make(number_input, config.PRETRAIN_STEPS, label_key="field.pretrain_steps",
                                         elem_id="pretrain-steps")
+                    with gr.Row():
+                        dropout = tx.make(number_input, config.PRETRAIN_DROPOUT, label_key="field.pretrain_dropout")
                         seed = tx.make(number_input, config.SEED, label_key="field.pretrain_seed")
                 size = gr.Markdown(runs.size_line(config.PRETRAIN_LAYERS.default, config.PRETRAIN_HEADS.default,
                                                   config.PRETRAIN_WIDTH.default, config.PRETRAIN_CONTEXT.default),
@@ -73,23 +75,27 @@ def build(lang: gr.State, registry: gr.State, switch: gr.Radio) -> Texts:
                                    elem_id="pretrain-download")
                 download_note = gr.Markdown(elem_id="pretrain-download-note")
                 upload = tx.make(gr.File, label_key="field.pretrain_import", file_types=[".zip"], type="filepath",
-                                 height=90, elem_id="pretrain-upload")
+                                 height=130, elem_id="pretrain-upload")
                 record = record_accordion(tx, elem_id="pretrain-record")
 
     heavy = config.concurrency("pretrain")
     inputs = [corpus, text, text_file, digits, ops, n_layer, n_head, n_embd, block_size, dropout, lr, warmup, batch,
               steps, seed, init_from, lang, registry]
     start.click(runs.pretrain, inputs, [status, curves, samples, record, kept], api_name="pretrain",
-                show_progress="minimal", **heavy)
+                show_progress="minimal", **heavy).then(      # the new model can be fine-tuned at once
+        runs.refresh_bases, [registry, lang, init_from], init_from, queue=False, **private)
     stop.click(runs.stop_pretraining, lang, stop_reply, api_name="stop_pretraining", queue=False)
     corpus.change(lambda c: (gr.update(visible=c == "arithmetic"), gr.update(visible=c == "text")), corpus,
                   [arithmetic_box, text_box], queue=False, **private)
     for box in (n_layer, n_head, n_embd, block_size):
         box.change(runs.size_line, [n_layer, n_head, n_embd, block_size, corpus, lang], size, queue=False,
                    **private)
+    switch.change(runs.size_line, [n_layer, n_head, n_embd, block_size, corpus, switch], size, queue=False,
+                  **private)
     export.click(runs.export, [init_from, lang, registry], [download, download_note], **private)
     board.click(runs.tensorboard_log, [kept, lang], [download, download_note], **private)
-    upload.upload(runs.import_model, [upload, lang, registry], download_note, **private)
+    upload.upload(runs.import_model, [upload, lang, registry], download_note, **private).then(
+        runs.refresh_bases, [registry, lang, init_from], init_from, queue=False, **private)
     tab.select(runs.refresh_bases, [registry, lang, init_from], init_from, **private)
     switch.change(runs.refresh_bases, [registry, switch, init_from], init_from, **private)
     return tx

@@ -36,8 +36,11 @@ def size_line(n_layer, n_head, n_embd, block_size, corpus="arithmetic", lang="en
 
 
 def base_choices(registry, lang="en") -> list[tuple[str, str]]:
+    """From scratch, then the session's models newest first, named as the Generate tab names them."""
+    from tabs.generate.views import trained_label
+
     models = registry.all() if registry is not None else []
-    return [(tr(lang, "pretrain.from_scratch"), "")] + [(f"{m.id}: {m.describe}", m.id) for m in reversed(models)]
+    return [(tr(lang, "pretrain.from_scratch"), "")] + [(trained_label(lang, m), m.id) for m in reversed(models)]
 
 
 def refresh_bases(registry=None, lang="en", current=""):
