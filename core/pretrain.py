@@ -278,7 +278,9 @@ class PretrainRun:
             for problem in self.val_problems[:3]:
                 ids = torch.tensor([self.vocab.encode("\n" + problem.prompt)])
                 written = self.vocab.decode(model.generate(ids, len(problem.answer))[0, ids.shape[1]:].tolist())
-                lines.append(f"{problem.prompt}{written}  ({'✓' if corpus.score_answer(problem, written) else '✗'})")
+                read = corpus.read_answer(written)          # the digits come reversed: '580' reads 85
+                mark = "✓" if corpus.score_answer(problem, written) else f"✗ {problem.result}"
+                lines.append(f"{problem.prompt}{written}  → {'?' if read is None else read} {mark}")
             return "\n".join(lines)
         ids = torch.tensor([self.vocab.encode(SAMPLE_PROMPT["text"])])
         out = model.generate(ids, min(config.PRETRAIN_SAMPLE_CHARS, self.config.block_size * 4))

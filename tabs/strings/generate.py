@@ -11,7 +11,7 @@ EN = {
                        "GPT-2 trained on Chinese text (one token per character). A tiny GPT you pretrain in this "
                        "session joins the list as “trained here” (one token per character too).",
     "gmodel.trained": "trained here: {id} ({learned} · {parameters} parameters)",
-    "gmodel.arithmetic": "arithmetic {ops}, {digits} digits",
+    "gmodel.arithmetic": "arithmetic {ops} on {digits}-digit numbers",
     "gmodel.text": "text, {chars} characters",
     "field.precision": "Precision",
     "help.precision": "fp32: 32-bit weights. int8: the weight matrices stored as 8-bit integers (dynamic "

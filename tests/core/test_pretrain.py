@@ -32,7 +32,7 @@ def test_one_digit_addition_is_learned_in_seconds_and_the_model_joins_the_regist
     # 1-digit sums: 90 to learn from, 10 held out; the loss is near the floor no model can beat
     assert records[-1].val_loss < loss_floor(1, "+") + 0.1 and summary["exact_match"] >= 0.7
     assert summary["model_id"] == "tiny-1" and registry.ids() == ["tiny-1"]
-    assert summary["samples"] and "✓" in summary["samples"][-1]["text"]
+    assert summary["samples"] and "✓" in summary["samples"][-1]["text"] and "→" in summary["samples"][-1]["text"]
     generated = registry.get("tiny-1").text_model()
     assert generated.lm.vocab_size == len(run.vocab) and generated.codec.decode(generated.codec.continue_with("3+4=")) == "3+4="
 

@@ -32,7 +32,7 @@ def test_the_model_choice_lists_the_sessions_models_after_the_allowlisted_ones_i
     en = views.model_choices(registry, "en")
     allowed = [v for _, v in views.model_choices(None)]
     assert [v for _, v in en] == allowed + ["tiny-1", "tiny-2"]
-    assert en[-2][0].startswith("trained here: tiny-1 (arithmetic +/-, 2 digits")
+    assert en[-2][0].startswith("trained here: tiny-1 (arithmetic +/- on 2-digit numbers")
     assert en[-1][0].startswith("trained here: tiny-2 (text, 8 characters")
     zh = views.model_choices(registry, "zh")
     assert zh[-2][0].startswith("本会话训练：tiny-1（算术 +/-，2 位数") and "个参数" in zh[-1][0]
