@@ -14,7 +14,7 @@ TITLE = "DL Lab"
 
 def build_demo() -> gr.Blocks:
     from core import config
-    from core.pretrain import new_registry
+    from core.lm_registry import new_registry
     from core.runs import new_history
 
     with gr.Blocks(title=TITLE, delete_cache=(config.CACHE_SWEEP_S, config.CACHE_MAX_AGE_S)) as demo:

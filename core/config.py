@@ -192,6 +192,13 @@ PRETRAIN_EVAL_BATCHES = 4
 PRETRAIN_SAMPLE_CHARS = 120             # a sample's length
 PRETRAIN_EXACT_MATCH_PROBLEMS = 500     # held-out problems answered at each evaluation
 PRETRAIN_MODELS_KEPT = 3                # models a session keeps for Generate and fine-tuning
+ARITHMETIC_BATCH = 192                  # arithmetic starts with many one-line windows per batch
+
+
+def arithmetic_context(digits) -> int:
+    """The context arithmetic starts with: one line, '37+48=580' and its newline (3 · digits + 4)."""
+    return max(3 * int(digits) + 4, int(PRETRAIN_CONTEXT.minimum))
+
 
 # --- Transcribe tab ---------------------------------------------------------------------------
 ENGINES = ("auto", "wav2vec2", "whisper", "pocketsphinx")

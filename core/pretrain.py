@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
@@ -26,71 +25,10 @@ import torch
 
 from core import config, corpus, validate
 from core.errors import InvalidInput, ResourceLimit
+from core.lm_registry import LMRegistry, TrainedLM
 from core.tinygpt import GPTConfig, TinyGPT
 
 SAMPLE_PROMPT = {"text": "\n"}      # a text model writes after a newline; arithmetic samples are problems
-
-
-# --- the session's trained models ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TrainedLM:
-    id: str                     # "tiny-1": what Generate's model choice and init_from name
-    model: TinyGPT              # CPU, eval mode; nobody modifies it (fine-tuning trains a copy)
-    vocab: corpus.CharVocab
-    corpus: str                 # "arithmetic" or "text"
-    describe: str               # words for the model list: what it learned from
-    arithmetic: dict | None = None      # digits and ops, when it learned arithmetic
-
-    def codec(self):
-        return corpus.arithmetic_codec(self.vocab) if self.corpus == "arithmetic" else corpus.CharCodec(self.vocab)
-
-    def text_model(self):
-        """The model as the Generate tab's decode loop drives it (a core.lm.TextModel)."""
-        from core.lm import TextModel
-        from core.tinygpt import TinyCausalLM
-
-        return TextModel(TinyCausalLM(self.model), self.codec(), self.id, "trained in this session", "cpu", "fp32")
-
-
-@dataclass
-class LMRegistry:
-    """A browser session's trained models: at most config.PRETRAIN_MODELS_KEPT, the newest kept."""
-
-    models: list[TrainedLM] = field(default_factory=list)
-    next_id: int = 1
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def __deepcopy__(self, memo):       # Gradio copies a state's initial value once per session
-        return LMRegistry()
-
-    def add(self, model: TinyGPT, vocab, corpus_name: str, describe: str, arithmetic=None) -> TrainedLM:
-        with self._lock:
-            entry = TrainedLM(f"tiny-{self.next_id}", model, vocab, corpus_name, describe, arithmetic)
-            self.next_id += 1
-            self.models.append(entry)
-            del self.models[:-config.PRETRAIN_MODELS_KEPT]
-            return entry
-
-    def get(self, model_id) -> TrainedLM:
-        text = validate.short_text(model_id, "Model", 40) if isinstance(model_id, str) else None
-        with self._lock:
-            found = [m for m in self.models if m.id == text]
-        if not found:
-            raise InvalidInput("Model", "pretrain_model_missing", value=validate.show(model_id))
-        return found[0]
-
-    def ids(self) -> list[str]:
-        with self._lock:
-            return [m.id for m in self.models]
-
-    def all(self) -> list[TrainedLM]:
-        with self._lock:
-            return list(self.models)
-
-
-def new_registry() -> LMRegistry:
-    return LMRegistry()
 
 
 # --- what a run is asked to do ----------------------------------------------------------------------
@@ -123,12 +61,16 @@ class PretrainConfig:
             return validate.number(limit.default if value is None else value, limit)
 
         name = validate.choice("arithmetic" if corpus is None else corpus, config.PRETRAIN_CORPORA, "Corpus")
+        digits = number(digits, config.ARITHMETIC_DIGITS)
+        starts = corpus_defaults(name, digits)
+        block_size = starts["block_size"] if block_size is None else block_size
+        batch_size = starts["batch_size"] if batch_size is None else batch_size
         base = None
         if init_from not in (None, ""):
             base = (registry or LMRegistry()).get(init_from)
         shape = base.model.config if base is not None else None
         cfg = cls(
-            corpus=name, digits=number(digits, config.ARITHMETIC_DIGITS),
+            corpus=name, digits=digits,
             ops=tuple(validate.choices(["+"] if ops is None else ops, config.ARITHMETIC_OPS, "Operations",
                                        len(config.ARITHMETIC_OPS))),
             n_layer=shape.n_layer if shape else number(n_layer, config.PRETRAIN_LAYERS),
@@ -149,6 +91,17 @@ class PretrainConfig:
             raw = corpus_text(text, text_file)
             cfg = replace(cfg, text=raw)
         return cfg
+
+
+def corpus_defaults(corpus_name: str, digits=None) -> dict:
+    """The context and batch a corpus starts with. Arithmetic: a context of exactly one line
+    (3 · digits + 4 characters, '37+48=580' and its newline), with many lines per batch: every line
+    then sits at the same positions, and 2-digit addition was learned to 95 % in 600-1,200 steps by
+    every seed tried, where a context of three lines at three offsets sometimes never learned it."""
+    if corpus_name == "arithmetic":
+        d = config.ARITHMETIC_DIGITS.default if digits is None else digits
+        return {"block_size": config.arithmetic_context(d), "batch_size": config.ARITHMETIC_BATCH}
+    return {"block_size": int(config.PRETRAIN_CONTEXT.default), "batch_size": int(config.PRETRAIN_BATCH.default)}
 
 
 def corpus_text(text, text_file) -> str:
@@ -290,7 +243,7 @@ class PretrainRun:
         decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
         rest = [p for n, p in model.named_parameters() if p.dim() < 2]
         return torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
-                                 lr=self.config.learning_rate, betas=(0.9, 0.99))
+                                 lr=self.config.learning_rate, betas=(0.9, 0.95))
 
     def steps(self) -> Iterator[StepRecord]:
         """Train, yielding one record per step; Stop ends it after the current step."""

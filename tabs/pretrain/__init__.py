@@ -12,6 +12,9 @@ from tabs.pretrain import run as runs
 from tabs.widgets import CheckedCheckboxGroup, CheckedDropdown, CheckedRadio, number_input, slider_input
 
 CORPUS_CHOICES = [(f"pcorpus.{c}", c) for c in config.PRETRAIN_CORPORA]
+# The context and batch arithmetic starts with (see core.pretrain.corpus_defaults).
+STARTS = {"block_size": config.arithmetic_context(config.ARITHMETIC_DIGITS.default),
+          "batch_size": config.ARITHMETIC_BATCH}
 
 
 def build(lang: gr.State, registry: gr.State, switch: gr.Radio) -> Texts:
@@ -43,21 +46,21 @@ def build(lang: gr.State, registry: gr.State, switch: gr.Radio) -> Texts:
                         n_head = tx.make(number_input, config.PRETRAIN_HEADS, label_key="field.n_head")
                     with gr.Row():
                         n_embd = tx.make(number_input, config.PRETRAIN_WIDTH, label_key="field.n_embd")
-                        block_size = tx.make(number_input, config.PRETRAIN_CONTEXT, label_key="field.block_size")
+                        block_size = tx.make(number_input, config.PRETRAIN_CONTEXT, label_key="field.block_size",
+                                             value=STARTS["block_size"], elem_id="pretrain-context")
                     with gr.Row():
                         lr = tx.make(number_input, config.PRETRAIN_LEARNING_RATE, label_key="field.pretrain_lr")
                         warmup = tx.make(number_input, config.PRETRAIN_WARMUP, label_key="field.warmup")
                     with gr.Row():
                         batch = tx.make(number_input, config.PRETRAIN_BATCH, label_key="field.pretrain_batch",
+                                        value=STARTS["batch_size"],
                                         elem_id="pretrain-batch")
                         steps = tx.make(number_input, config.PRETRAIN_STEPS, label_key="field.pretrain_steps",
                                         elem_id="pretrain-steps")
                     with gr.Row():
                         dropout = tx.make(number_input, config.PRETRAIN_DROPOUT, label_key="field.pretrain_dropout")
                         seed = tx.make(number_input, config.SEED, label_key="field.pretrain_seed")
-                size = gr.Markdown(runs.size_line(config.PRETRAIN_LAYERS.default, config.PRETRAIN_HEADS.default,
-                                                  config.PRETRAIN_WIDTH.default, config.PRETRAIN_CONTEXT.default),
-                                   elem_id="pretrain-size")
+                size = gr.Markdown(elem_id="pretrain-size")     # filled when the tab opens: counting needs torch
                 with gr.Row():
                     start = tx.make(gr.Button, value_key="btn.pretrain", variant="primary", elem_id="pretrain-button")
                     stop = tx.make(gr.Button, value_key="btn.stop", variant="stop", elem_id="pretrain-stop")
@@ -85,8 +88,11 @@ def build(lang: gr.State, registry: gr.State, switch: gr.Radio) -> Texts:
                 show_progress="minimal", **heavy).then(      # the new model can be fine-tuned at once
         runs.refresh_bases, [registry, lang, init_from], init_from, queue=False, **private)
     stop.click(runs.stop_pretraining, lang, stop_reply, api_name="stop_pretraining", queue=False)
-    corpus.change(lambda c: (gr.update(visible=c == "arithmetic"), gr.update(visible=c == "text")), corpus,
-                  [arithmetic_box, text_box], queue=False, **private)
+    corpus.change(runs.corpus_chosen, [corpus, digits], [arithmetic_box, text_box, block_size, batch], queue=False,
+                  **private)
+    digits.change(runs.corpus_chosen, [corpus, digits], [arithmetic_box, text_box, block_size, batch], queue=False,
+                  **private)
+    tab.select(runs.size_line, [n_layer, n_head, n_embd, block_size, corpus, lang], size, **private)
     for box in (n_layer, n_head, n_embd, block_size):
         box.change(runs.size_line, [n_layer, n_head, n_embd, block_size, corpus, lang], size, queue=False,
                    **private)

@@ -35,6 +35,18 @@ def size_line(n_layer, n_head, n_embd, block_size, corpus="arithmetic", lang="en
               block=int(block_size))
 
 
+def corpus_chosen(corpus="arithmetic", digits=None):
+    """Show the chosen corpus's controls, and the context and batch it starts with."""
+    from core.pretrain import corpus_defaults
+
+    try:
+        starts = corpus_defaults(corpus, digits)
+    except (TypeError, ValueError):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return (gr.update(visible=corpus == "arithmetic"), gr.update(visible=corpus == "text"), starts["block_size"],
+            starts["batch_size"])
+
+
 def base_choices(registry, lang="en") -> list[tuple[str, str]]:
     """From scratch, then the session's models newest first, named as the Generate tab names them."""
     from tabs.generate.views import trained_label

@@ -55,6 +55,8 @@ def pretrain_tiny(page, language) -> str:
     expect(page.locator("#pretrain-button")).to_have_text(language["button"])
     set_number(page, "pretrain-digits", 1)
     page.get_by_text(language["accordion"], exact=True).click()
+    # the context follows the digits: one line of 1-digit sums ('3+4=70' and its newline; at least 8)
+    expect(page.locator("#pretrain-context input[type=number]")).to_have_value("8")
     set_number(page, "pretrain-steps", STEPS)
     set_number(page, "pretrain-batch", 16)
     expect(page.locator("#pretrain-size")).to_contain_text(language["parameters"])   # the count, before training
