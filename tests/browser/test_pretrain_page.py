@@ -20,29 +20,6 @@ CHINESE = {"locale": "zh-CN", "train": "开始训练", "tab": "预训练", "gene
            "parameters": "个参数"}
 
 
-@pytest.fixture
-def open_page(browser, app_url):
-    """Opens the app in a language; returns the page and the list its script and console errors go to."""
-    contexts = []
-
-    def open_in(language):
-        context = browser.new_context(locale=language["locale"], viewport={"width": 1400, "height": 1000},
-                                      accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.goto(app_url)
-        expect(page.locator("#train-button")).to_have_text(language["train"])     # the page is in its language
-        return page, errors
-
-    yield open_in
-    for context in contexts:
-        context.close()
-
-
 def set_number(page, elem_id: str, value) -> None:
     box = page.locator(f"#{elem_id} input[type=number]")
     box.fill(str(value))

@@ -17,28 +17,6 @@ CHINESE = {"locale": "zh-CN", "train": "开始训练", "done": "完成", "tab": 
            "layer": "2 · Linear · 4,096 个权重"}
 
 
-@pytest.fixture
-def open_page(browser, app_url):
-    """Opens the app in a language; returns the page and the list its script and console errors go to."""
-    contexts = []
-
-    def open_in(language):
-        context = browser.new_context(locale=language["locale"], viewport={"width": 1400, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.goto(app_url)
-        expect(page.locator("#train-button")).to_have_text(language["train"])     # the page is in its language
-        return page, errors
-
-    yield open_in
-    for context in contexts:
-        context.close()
-
-
 def train_a_small_run(page, language) -> str:
     """The Train tab's default run (an MLP on moons) for 5 epochs; returns its validation accuracy as shown."""
     epochs = page.locator("#train-epochs input[type=number]")
