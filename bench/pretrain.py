@@ -1,7 +1,7 @@
 """Pretraining a tiny GPT: DL Lab's trainer against a bare PyTorch loop, in tokens per second and in
 the time it takes to learn 2-digit addition.
 
-    python bench/pretrain.py [--steps 200] [--reps 2] [--quiet 0.10] [--wait 30]
+    python bench/pretrain.py [--steps 200] [--reps 3] [--quiet 0.10] [--wait 30]
 
 Both sides train the same model on the same batches in this process, with the settings the page
 starts with (``PretrainConfig.from_user()`` given nothing: 2-digit addition, answers reversed, the
@@ -184,7 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="steps per speed run (evaluations every "
                         f"{config.PRETRAIN_EVAL_EVERY} are part of it)")
-    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quiet", type=float, default=0.10, help="busy share below which the machine counts as quiet")
     parser.add_argument("--wait", type=float, default=30.0, help="most seconds to wait for a quiet machine")
     args = parser.parse_args()
