@@ -21,27 +21,37 @@ CHINESE = {"locale": "zh-CN", "train": "开始训练", "tab": "预训练", "gene
 
 
 def set_number(page, elem_id: str, value) -> None:
+    """Types a number and checks that it holds. Gradio mounts an accordion's content lazily once it opens,
+    and a box typed into in the same instant can come back with its first value: then it is typed again."""
     box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
+    for _ in range(3):
+        box.fill(str(value))
+        box.press("Enter")
+        page.wait_for_timeout(200)
+        if box.input_value() == str(value):
+            return
+    expect(box).to_have_value(str(value))
 
 
 def pretrain_tiny(page, language) -> str:
     """1-digit sums for a few steps, set through the page's controls; returns the status when done."""
     page.get_by_role("tab", name=language["tab"], exact=True).first.click()
     expect(page.locator("#pretrain-button")).to_have_text(language["button"])
-    set_number(page, "pretrain-digits", 1)
     page.get_by_text(language["accordion"], exact=True).click()
+    expect(page.locator("#pretrain-steps input[type=number]")).to_be_visible()
+    set_number(page, "pretrain-digits", 1)
     # the context follows the digits: one line of 1-digit sums ('3+4=70' and its newline; at least 8)
     expect(page.locator("#pretrain-context input[type=number]")).to_have_value("8")
     set_number(page, "pretrain-steps", STEPS)
     set_number(page, "pretrain-batch", 16)
     expect(page.locator("#pretrain-size")).to_contain_text(language["parameters"])   # the count, before training
+    expect(page.locator("#pretrain-steps input[type=number]")).to_have_value(str(STEPS))
     page.locator("#pretrain-button").click()
     status = page.locator("#pretrain-status")
     expect(status).to_contain_text(language["done"], timeout=60_000)
     expect(status).to_contain_text("tiny-1")
     expect(status).to_contain_text(language["in_list"])
+    expect(status).to_contain_text(str(STEPS))
     return status.inner_text()
 
 
