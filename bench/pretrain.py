@@ -14,8 +14,8 @@ training losses are equal).
 
 - DL Lab: ``core.pretrain.PretrainRun(config).steps()`` consumed to the end, as the page consumes it:
   a record per step (its loss read with ``.item()``), and every config.PRETRAIN_EVAL_EVERY steps the
-  evaluation the page shows (validation loss, exact match on held-out problems, every other time a
-  sample). Its cost is part of what is measured.
+  evaluation the page shows (validation loss, exact match on held-out problems, a sample). Its
+  cost is part of what is measured.
 - Bare: the loop a newcomer would write around the same model: forward, backward, clip, step,
   nothing read back.
 

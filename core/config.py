@@ -187,7 +187,7 @@ PRETRAIN_BATCH = NumberLimit("Batch size", 1, 256, 64, integer=True)
 PRETRAIN_STEPS = NumberLimit("Steps", 1, 20_000, 1_500, integer=True)
 PRETRAIN_MAX_PARAMETERS = 5_000_000     # a model the page trains on a CPU in minutes, not hours
 PRETRAIN_MAX_TOKENS = 60_000_000        # steps × batch size × context: the work one run may ask for
-PRETRAIN_EVAL_EVERY = 50                # steps between validation losses (and samples, every other time)
+PRETRAIN_EVAL_EVERY = 100               # steps between evaluations: validation loss, exact match, a sample
 PRETRAIN_EVAL_BATCHES = 4
 PRETRAIN_SAMPLE_CHARS = 120             # a sample's length
 PRETRAIN_EXACT_MATCH_PROBLEMS = 500     # held-out problems answered at each evaluation

@@ -3,7 +3,7 @@
 ``PretrainConfig.from_user`` checks what the page or the API sent. ``PretrainRun.steps()`` is a
 generator of immutable ``StepRecord``s: every step's training loss, and every
 config.PRETRAIN_EVAL_EVERY steps the validation loss, the arithmetic exact match on held-out
-problems and, every other time, a sample written from a fixed prompt. Stop ends it after the
+problems and a sample written from a fixed prompt. Stop ends it after the
 current step and keeps the model so far. Every random draw (initial weights, dropout, batches,
 samples) comes from generators seeded with the run's seed: the same seed gives the same curves.
 
@@ -42,11 +42,11 @@ class PretrainConfig:
     n_layer: int = int(config.PRETRAIN_LAYERS.default)
     n_head: int = int(config.PRETRAIN_HEADS.default)
     n_embd: int = int(config.PRETRAIN_WIDTH.default)
-    block_size: int = int(config.PRETRAIN_CONTEXT.default)
+    block_size: int = config.arithmetic_context(config.ARITHMETIC_DIGITS.default)   # as corpus_defaults
     dropout: float = config.PRETRAIN_DROPOUT.default
     learning_rate: float = config.PRETRAIN_LEARNING_RATE.default
     warmup_steps: int = int(config.PRETRAIN_WARMUP.default)
-    batch_size: int = int(config.PRETRAIN_BATCH.default)
+    batch_size: int = config.ARITHMETIC_BATCH
     steps: int = int(config.PRETRAIN_STEPS.default)
     seed: int = int(config.SEED.default)
     init_from: str | None = None
@@ -281,16 +281,15 @@ class PretrainRun:
             if self.should_stop():
                 self.stopped = True
                 if record.val_loss is None:         # the model so far is judged, as at any evaluation
-                    self.history[-1] = self._evaluated(record, step, final=True)
+                    self.history[-1] = self._evaluated(record, step)
                 break
         for m in models:
             m.eval()
 
-    def _evaluated(self, record: StepRecord, step: int, final: bool = False) -> StepRecord:
+    def _evaluated(self, record: StepRecord, step: int) -> StepRecord:
         extra = dict(val_loss=self._val_loss(self.model), exact_match=self._exact_match(self.model))
-        if step % (2 * config.PRETRAIN_EVAL_EVERY) == 0 or step == self.config.steps or final:
-            extra["sample"] = self.sample()
-            self.samples.append((step, extra["sample"]))
+        extra["sample"] = self.sample()
+        self.samples.append((step, extra["sample"]))
         if self.scratch is not None:
             extra.update(scratch_val_loss=self._val_loss(self.scratch), scratch_exact_match=self._exact_match(self.scratch))
         return replace(record, **extra)

@@ -97,6 +97,11 @@ def test_bad_settings_get_a_message_that_names_them(settings, error, words):
         PretrainRun(PretrainConfig.from_user(**{**TINY, **settings}, registry=LMRegistry()), LMRegistry())
 
 
+def test_a_config_built_in_code_starts_where_the_page_starts():
+    assert PretrainConfig() == PretrainConfig.from_user()      # a context of one 2-digit sum, many sums a batch
+    assert PretrainConfig().block_size == config.arithmetic_context(2)
+
+
 def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
     cfg = PretrainConfig(learning_rate=1e-3, warmup_steps=10, steps=110)
     assert lr_at(0, cfg) == pytest.approx(1e-4) and lr_at(9, cfg) == pytest.approx(1e-3)
