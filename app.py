@@ -12,6 +12,13 @@ from tabs import augment, common, generate, i18n, pretrain, quantize, train, tra
 TITLE = "DL Lab"
 
 
+def server_load() -> dict:
+    """How busy the cores are (core/scheduler.py): cores, free cores, runs admitted, computing now, waiting."""
+    from core.scheduler import SCHEDULER
+
+    return SCHEDULER.snapshot()
+
+
 def build_demo() -> gr.Blocks:
     from core import config
     from core.lm_registry import new_registry
@@ -41,6 +48,8 @@ def build_demo() -> gr.Blocks:
         switch.change(relabel, [switch, *texts.watched], [lang, *texts.components], queue=False,
                       api_visibility="private")
         demo.load(i18n.from_request, None, switch, queue=False, api_visibility="private")
+        gr.api(server_load, api_name="server_load", queue=False)
+    demo.queue(max_size=config.QUEUE_MAX_SIZE)
     return demo
 
 

@@ -53,6 +53,7 @@ TENSORBOARD_TEXT_CHARS = 4000   # longest text sample (a generated one, say) a T
 VALIDATION_FRACTION = 0.25
 DATA_SEED = 0                   # data and split are fixed, so runs differ only by model seed
 PLOT_INTERVAL_S = 0.4           # live plots refresh at most this often
+REDRAW_SHARE = 0.08            # and cost at most this share of the run's compute (tabs.common.throttled)
 BOUNDARY_GRID = 60              # decision-boundary grid resolution per axis
 
 # --- Your own data (CSV upload) -------------------------------------------------
@@ -241,12 +242,28 @@ QUANTIZE_WORKER_TIMEOUT_S = 300     # the latency worker process is ended after 
 QUANTIZE_MAX_TABLE_ROWS = 40        # modules listed per method; the rest are summed in one row
 QUANTIZE_HISTOGRAM_BINS = 120
 
+# core/scheduler.py: heavy work runs in short units, at most cores() threads at once, the job with
+# the least compute so far first. Jobs beyond MAX_ACTIVE_JOBS are refused with "the class is busy".
+MAX_ACTIVE_JOBS = 24
+WAIT_REPORT_S = 0.5            # a waiting job's place in line is reported this often
+
+
+def cores() -> int:
+    """The threads heavy work may use at once: DLLAB_THREADS, else every core."""
+    return settings().threads or max(1, os.cpu_count() or 1)
+
+
 # Heavy requests served at once per tab (DLLAB_<TAB>_CONCURRENCY overrides); further users
 # wait in the tab's queue, which shows them their place.
 # "explain" serves the Generate tab's short forward passes (next-token chart, attention), so that
 # they are not queued behind a long generation.
 # "live" serves the microphone streams of live transcription: many short events, one per half second.
-CONCURRENCY = {"train": 4, "augment": 2, "generate": 1, "explain": 1, "transcribe": 1, "live": 2, "quantize": 1, "pretrain": 1}
+# Train, Pretrain and Transcribe compute in turns under core/scheduler.py, which keeps the threads
+# computing at once within cores(): these limits say how many runs share the cores, not how many
+# compute at once. Quantize measures latency alone (an exclusive turn).
+CONCURRENCY = {"train": 8, "augment": 2, "generate": 1, "explain": 1, "transcribe": 3, "live": 2, "quantize": 1,
+               "pretrain": 3}
+QUEUE_MAX_SIZE = 64            # requests waiting in Gradio's queues, all tabs together; beyond it: "busy"
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
-from core.config import settings
+from core.config import cores, settings
 from core.errors import DLLabError
 
 log = logging.getLogger(__name__)
@@ -33,8 +32,7 @@ def configure_threads() -> None:
             return
         import torch
 
-        threads = settings().threads or max(1, os.cpu_count() or 1)
-        torch.set_num_threads(threads)
+        torch.set_num_threads(cores())
         try:
             torch.set_num_interop_threads(1)
         except RuntimeError:  # already set, or parallel work has started

@@ -29,6 +29,7 @@ from typing import Callable
 
 from core import config
 from core.errors import DLLabError, ResourceLimit
+from core.scheduler import SCHEDULER
 
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
@@ -72,8 +73,9 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
         torch.save({"blank": blank, "state_dict": state_dict, "example": tuple(example), "methods": list(methods),
                     "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}, job)
         try:
-            done = subprocess.run([sys.executable, "-m", "core.latency", str(job)], cwd=REPO, capture_output=True,
-                                  text=True, timeout=config.QUANTIZE_WORKER_TIMEOUT_S)
+            with SCHEDULER.job("quantize") as turns, SCHEDULER.turn(turns, exclusive=True):   # every core, alone
+                done = subprocess.run([sys.executable, "-m", "core.latency", str(job)], cwd=REPO,
+                                      capture_output=True, text=True, timeout=config.QUANTIZE_WORKER_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise ResourceLimit("quantize_latency_timeout", max=config.QUANTIZE_WORKER_TIMEOUT_S) from None
         result = job.with_suffix(".json")

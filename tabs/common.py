@@ -122,17 +122,53 @@ def table(rows: list[dict], columns: list[tuple[str, str]]) -> dict:
             "data": [[("" if r.get(f) is None else r.get(f)) for f, _ in columns] for r in rows]}
 
 
-def throttled(records, interval: float):
-    """Yield (record, due) pairs: ``due`` is True at most once per ``interval`` seconds."""
+def throttled(records, interval: float, share: float | None = None):
+    """Yield (record, due) pairs. ``due`` is True at most once per ``interval`` seconds, and only while
+    the time the caller spends between records (its redraws, and Gradio sending them) stays within
+    ``share`` (config.REDRAW_SHARE) of the time spent computing them, so live plots cost the same
+    share of a run on a slow machine as on a fast one. A core.scheduler.Waiting is always due."""
     import time
 
-    last = 0.0
-    for record in records:
+    from core import config
+    from core.scheduler import Waiting
+
+    share = config.REDRAW_SHARE if share is None else share
+    last = computing = drawing = 0.0
+    records = iter(records)
+    while True:
+        started = time.monotonic()
+        try:
+            record = next(records)
+        except StopIteration:
+            return
         now = time.monotonic()
-        due = now - last >= interval
+        if isinstance(record, Waiting):
+            yield record, True
+            continue
+        computing += now - started
+        due = now - last >= interval and drawing <= share * computing
         if due:
             last = now
         yield record, due
+        drawing += time.monotonic() - now
+
+
+def in_turns(kind: str, units, should_stop=None):
+    """``units`` (a run's generator) driven turn by turn under core.scheduler: admitted as one job of
+    ``kind`` for as long as it runs (or refused: the class is busy); yields its records, and a
+    core.scheduler.Waiting while it waits for a core."""
+    from core.scheduler import SCHEDULER, scheduled
+
+    with SCHEDULER.job(kind, should_stop=should_stop) as job:
+        yield from scheduled(units, job)
+
+
+def waiting_line(lang: str, waiting) -> str:
+    """The status line of a run waiting for a core (a core.scheduler.Waiting)."""
+    from tabs.i18n import tr
+
+    return tr(lang, "queue.waiting", place=waiting.place, ahead=waiting.ahead,
+              seconds=f"{max(waiting.estimate_s, 0.1):.1f}")
 
 
 @contextmanager

@@ -6,7 +6,8 @@ from __future__ import annotations
 import gradio as gr
 
 from core import config
-from tabs.common import StopSignals, error_boundary, session_key, throttled
+from core.scheduler import Waiting
+from tabs.common import StopSignals, error_boundary, in_turns, session_key, throttled, waiting_line
 from tabs.i18n import tr
 
 _stops = StopSignals()
@@ -109,8 +110,10 @@ def pretrain(corpus="arithmetic", text="", text_file=None, digits=config.ARITHME
     stop = _stops.start(session)
     run.should_stop = stop.is_set
     try:
-        for record, due in throttled(run.steps(), REDRAW_S):
-            if due or record.sample is not None:
+        for record, due in throttled(in_turns("pretrain", run.steps(), stop.is_set), REDRAW_S):
+            if isinstance(record, Waiting):
+                yield waiting_line(lang, record), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            elif due or record.sample is not None:
                 status = tr(lang, "pretrain.running", step=record.step, steps=record.steps,
                             loss=f"{record.train_loss:.3f}", tps=f"{record.tokens_per_s:,.0f}")
                 yield (status, curves_figure(run.history, cfg.steps, floor, words), _samples_text(run), gr.skip(),

@@ -12,6 +12,8 @@ EN = {
     "field.seed": "Seed",
     "help.seed": "Same seed, same curves.",
     "acc.record": "Record (what the API returns)",
+    "queue.waiting": "⏳ Waiting for a free core: {place} in line, {ahead} ahead of you, about {seconds} s. "
+                     "Short runs go first, and long ones take turns.",
 }
 
 ZH = {
@@ -23,4 +25,6 @@ ZH = {
     "field.seed": "随机种子",
     "help.seed": "相同的种子，相同的曲线。",
     "acc.record": "记录（API 返回的内容）",
+    "queue.waiting": "⏳ 正在等待空闲的 CPU 核：排第 {place} 位，前面还有 {ahead} 个任务，大约 {seconds} 秒。"
+                     "短任务优先，长任务轮流进行。",
 }

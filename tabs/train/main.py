@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core import config
-from tabs.common import error_boundary, record_accordion, session_key, table, throttled
+from core.scheduler import Waiting
+from tabs.common import (error_boundary, in_turns, record_accordion, session_key,
+                         table, throttled, waiting_line)
 from tabs.i18n import Texts, tr
 from tabs.train.settings import Settings, plot_text, stop_training, stops, validated_config
 
@@ -54,8 +56,10 @@ def train(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
                   n_val=len(run.data.y_val), params=f"{run.parameters:,}", model=tr(lang, f"model.{cfg.model}")),
                None, None, None, _layer_table(lang, run.layers()), None)
         try:
-            for record, due in throttled(run.epochs(), config.PLOT_INTERVAL_S):
-                if due:
+            for record, due in throttled(in_turns("train", run.epochs(), stop.is_set), config.PLOT_INTERVAL_S):
+                if isinstance(record, Waiting):
+                    yield waiting_line(lang, record), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                elif due:
                     grid = run.boundary()
                     yield (_progress_status(lang, record), plots.training_curves(run.history, cfg.epochs, words),
                            plots.decision_boundary(grid, run.data, words) if grid is not None else gr.skip(),

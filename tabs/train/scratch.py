@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 from core import config
-from tabs.common import error_boundary, record_accordion, session_key, throttled
+from core.scheduler import Waiting
+from tabs.common import error_boundary, in_turns, record_accordion, session_key, throttled, waiting_line
 from tabs.i18n import Texts, tr
 from tabs.train.settings import LOSS_CHOICES, Settings, plot_text, stop_training, stops
 from tabs.widgets import CheckedRadio, number_input
@@ -27,8 +28,10 @@ def scratch(dataset, hidden_sizes, learning_rate, epochs, batch_size, seed, loss
     stop = stops.start(session)
     try:
         run = ScratchRun(cfg, should_stop=stop.is_set)
-        for record, due in throttled(run.epochs(), config.PLOT_INTERVAL_S):
-            if due:
+        for record, due in throttled(in_turns("train", run.epochs(), stop.is_set), config.PLOT_INTERVAL_S):
+            if isinstance(record, Waiting):
+                yield waiting_line(lang, record), gr.skip(), gr.skip()
+            elif due:
                 yield (tr(lang, "scratch.progress", epoch=record.epoch, epochs=record.epochs,
                           np_loss=f"{record.numpy_loss:.5f}", t_loss=f"{record.torch_loss:.5f}"),
                        plots.scratch_curves(run.history, cfg.epochs, words), gr.skip())

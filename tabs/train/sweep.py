@@ -5,7 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from core import config
-from tabs.common import error_boundary, record_accordion, session_key, table, throttled
+from core.scheduler import Waiting
+from tabs.common import (error_boundary, in_turns, record_accordion, session_key,
+                         table, throttled, waiting_line)
 from tabs.i18n import Texts, tr
 from tabs.train.settings import (OPTIMIZER_CHOICES, Settings, plot_text, stop_training, stops,
                                  validated_config)
@@ -43,8 +45,10 @@ def sweep(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
             status = tr(lang, "sweep.running", i=i + 1, n=len(configs), name=name)
             yield status, plots.overlay_curves(curves, base.epochs, words), gr.skip(), gr.skip()
             try:
-                for _, due in throttled(run.epochs(), config.PLOT_INTERVAL_S):
-                    if due:
+                for record, due in throttled(in_turns("train", run.epochs(), stop.is_set), config.PLOT_INTERVAL_S):
+                    if isinstance(record, Waiting):
+                        yield waiting_line(lang, record), gr.skip(), gr.skip(), gr.skip()
+                    elif due:
                         yield gr.skip(), plots.overlay_curves(curves, base.epochs, words), gr.skip(), gr.skip()
             except TrainingDiverged:
                 curves[-1] = (name + " ✗", run.history)   # diverged: shown, not ranked

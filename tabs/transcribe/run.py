@@ -7,7 +7,8 @@ import json
 import gradio as gr
 
 from core import config
-from tabs.common import StopSignals, error_boundary, session_key, table
+from core.scheduler import Waiting
+from tabs.common import StopSignals, error_boundary, in_turns, session_key, table, waiting_line
 from tabs.i18n import tr
 
 _stops = StopSignals()
@@ -58,7 +59,10 @@ def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases=
     stop = _stops.start(session)
     try:
         run = Transcription(cfg, sound, should_stop=stop.is_set)
-        for step in run.steps():
+        for step in in_turns("transcribe", run.steps(), stop.is_set):
+            if isinstance(step, Waiting):
+                yield waiting_line(lang, step), gr.skip(), gr.skip(), gr.skip()
+                continue
             progress(step.done_s / step.total_s, desc=tr(lang, "transcribe.hearing", done=f"{step.done_s:.0f}",
                                                          total=f"{step.total_s:.0f}"))
             yield step.text, gr.skip(), gr.skip(), gr.skip()

@@ -8,9 +8,18 @@ from core import config
 def test_each_tab_has_its_own_queue_with_a_default(monkeypatch):
     for tab in ("train", "augment", "generate"):
         monkeypatch.delenv(f"DLLAB_{tab.upper()}_CONCURRENCY", raising=False)
-    assert config.concurrency("train") == {"concurrency_limit": 4, "concurrency_id": "train"}
+    assert config.concurrency("train") == {"concurrency_limit": 8, "concurrency_id": "train"}   # in turns
     assert config.concurrency("augment") == {"concurrency_limit": 2, "concurrency_id": "augment"}
-    assert config.concurrency("generate") == {"concurrency_limit": 1, "concurrency_id": "generate"}
+    assert config.concurrency("quantize") == {"concurrency_limit": 1, "concurrency_id": "quantize"}
+
+
+def test_the_threads_heavy_work_shares_are_the_cores_unless_set(monkeypatch):
+    import os
+
+    monkeypatch.delenv("DLLAB_THREADS", raising=False)
+    assert config.cores() == (os.cpu_count() or 1)
+    monkeypatch.setenv("DLLAB_THREADS", "1")
+    assert config.cores() == 1
 
 
 def test_the_environment_sets_a_tab_s_limit(monkeypatch):

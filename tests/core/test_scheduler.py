@@ -1,0 +1,159 @@
+"""core/scheduler.py: heavy units share the cores fairly and never oversubscribe them."""
+
+import threading
+import time
+
+import pytest
+
+from core.errors import ResourceLimit
+from core.scheduler import Job, Scheduler, Waiting, scheduled
+import core.scheduler as scheduler_module
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    s = Scheduler(cores=2, max_jobs=5)
+    monkeypatch.setattr(scheduler_module, "SCHEDULER", s)
+    return s
+
+
+def units(n, seconds, log=None, name=""):
+    for i in range(n):
+        time.sleep(seconds)
+        if log is not None:
+            log.append(name)
+        yield i
+
+
+def test_a_job_alone_gets_every_core_and_two_jobs_one_each(two_cores):
+    with two_cores.job("train") as a:
+        with two_cores.turn(a) as threads:
+            assert threads == 2
+        with two_cores.job("train") as b:
+            with two_cores.turn(a) as ta, two_cores.turn(b) as tb:
+                assert (ta, tb) == (1, 1)
+                assert two_cores.snapshot()["free"] == 0
+    assert two_cores.snapshot() == {"cores": 2, "free": 2, "jobs": 0, "waiting": 0, "running": 0}
+
+
+def test_no_more_threads_compute_than_there_are_cores(two_cores):
+    busy, peak, lock = [0], [0], threading.Lock()
+
+    def worker():
+        with two_cores.job("train") as job:
+            for _ in range(5):
+                with two_cores.turn(job) as threads:
+                    with lock:
+                        busy[0] += threads
+                        peak[0] = max(peak[0], busy[0])
+                    time.sleep(0.01)
+                    with lock:
+                        busy[0] -= threads
+
+    workers = [threading.Thread(target=worker) for _ in range(5)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert peak[0] == 2
+
+
+def test_a_short_run_is_not_stuck_behind_long_ones(two_cores):
+    """Two long runs hold the cores; a short one arriving later still finishes long before them."""
+    finished = {}
+
+    def run(name, n):
+        with two_cores.job("train") as job:
+            for _ in scheduled(units(n, 0.02), job):
+                pass
+        finished[name] = time.monotonic()
+
+    longs = [threading.Thread(target=run, args=(f"long{i}", 40)) for i in range(2)]
+    for t in longs:
+        t.start()
+    time.sleep(0.1)
+    short = threading.Thread(target=run, args=("short", 3))
+    started = time.monotonic()
+    short.start()
+    short.join()
+    for t in longs:
+        t.join()
+    assert finished["short"] - started < 0.3            # about 3 units, not the long runs' 40
+    assert finished["short"] < min(finished["long0"], finished["long1"])
+
+
+def test_a_waiting_job_is_told_its_place_and_a_wait(two_cores):
+    with two_cores.job("x") as a, two_cores.job("x") as b, two_cores.job("x") as c:
+        a.attained, a.units = 1.0, 10                   # a has had the most: it is last in line
+        threads_b = two_cores.acquire(b)
+        threads_c = two_cores.acquire(c)
+        assert (threads_b, threads_c) == (1, 1)
+        records = scheduled(units(1, 0), a, report_every=0.05)
+        first = next(records)
+        assert isinstance(first, Waiting) and first.place == 1 and first.ahead == 2 and first.estimate_s > 0
+        two_cores.release(b, 1)
+        assert [r for r in records if not isinstance(r, Waiting)] == [0]
+        two_cores.release(c, 1)
+
+
+def test_a_stopping_job_goes_first(two_cores):
+    stop = threading.Event()
+    with two_cores.job("x") as holder, two_cores.job("x", should_stop=stop.is_set) as late, \
+            two_cores.job("x") as fresh:
+        late.attained = 5.0
+        held = two_cores.acquire(holder, exclusive=True)
+        order = []
+        waiters = [threading.Thread(target=lambda j=j: (two_cores.acquire(j), order.append(j), two_cores.release(j, 1)))
+                   for j in (fresh, late)]
+        for w in waiters:
+            w.start()
+        time.sleep(0.05)
+        stop.set()
+        time.sleep(0.3)                     # the line is re-read at least every 0.25 s
+        two_cores.release(holder, held)
+        for w in waiters:
+            w.join()
+        assert order[0] is late
+
+
+def test_closing_a_scheduled_generator_gives_its_core_back(two_cores):
+    with two_cores.job("x") as job:
+        records = scheduled(units(100, 0.001), job)
+        next(records)
+        records.close()
+        assert two_cores.snapshot()["free"] == 2 and two_cores.snapshot()["waiting"] == 0
+
+
+def test_beyond_the_limit_the_class_is_busy(two_cores):
+    jobs = [two_cores.job("x") for _ in range(5)]
+    for j in jobs:
+        j.__enter__()
+    with pytest.raises(ResourceLimit, match="class is busy"):
+        with two_cores.job("x"):
+            pass
+    for j in jobs:
+        j.__exit__(None, None, None)
+    with two_cores.job("x"):
+        pass
+
+
+def test_an_exclusive_turn_waits_for_every_core(two_cores):
+    with two_cores.job("x") as a, two_cores.job("x") as b:
+        threads = two_cores.acquire(a)
+        assert two_cores.acquire(b, exclusive=True, timeout=0.05) is None
+        two_cores.release(a, threads)
+        assert two_cores.acquire(b, exclusive=True, timeout=1) == 2
+        two_cores.release(b, 2)
+
+
+def test_a_unit_runs_with_its_share_of_torch_threads(two_cores):
+    import torch
+
+    seen = []
+    with two_cores.job("x") as a, two_cores.job("x") as b:
+        def unit():
+            yield torch.get_num_threads()
+        seen += [r for r in scheduled(unit(), a)]
+        del b
+    assert seen == [1]
+    assert isinstance(Job("x").unit_seconds(), float)

@@ -1,0 +1,60 @@
+"""A class at once, through the public API: runs share the cores in turns (core/scheduler.py), a short run
+is not stuck behind long ones, and a client that goes away gives its cores back."""
+
+import subprocess
+import sys
+import time
+
+from gradio_client import Client
+
+LONG = dict(dataset="digits", hidden_sizes="64, 64", optimizer="adam", learning_rate=0.01, epochs=150,
+            batch_size=32, dropout=0.1, weight_decay=0.0, seed=0)
+SHORT = dict(LONG, dataset="moons", epochs=10)
+
+
+def load(client) -> dict:
+    return client.predict(api_name="/server_load")
+
+
+def wait_for(client, test, seconds=30.0) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        now = load(client)
+        if test(now) or time.monotonic() > deadline:
+            return now
+        time.sleep(0.2)
+
+
+def test_the_server_says_how_busy_its_cores_are(client):
+    now = wait_for(client, lambda s: s["jobs"] == 0)       # earlier tests' runs have ended
+    assert now["cores"] >= 1 and now["free"] == now["cores"] and now["running"] == now["waiting"] == 0
+
+
+def test_a_short_run_finishes_while_two_long_ones_keep_the_cores_busy(app_url, client):
+    longs = [Client(app_url, verbose=False).submit(**LONG, api_name="/train") for _ in range(2)]
+    try:
+        busy = wait_for(client, lambda s: s["jobs"] >= 2)
+        assert busy["jobs"] >= 2, busy
+        started = time.monotonic()
+        *_, metrics = Client(app_url, verbose=False).predict(**SHORT, api_name="/train")
+        took = time.monotonic() - started
+        assert metrics["epochs_completed"] == 10
+        assert not any(job.done() for job in longs), f"the short run took {took:.1f} s; a long one ended first"
+    finally:
+        for job in longs:
+            job.cancel()
+    assert wait_for(client, lambda s: s["jobs"] == 0)["jobs"] == 0
+
+
+def test_a_client_that_goes_away_gives_its_cores_back(app_url, client):
+    leaving = ("import os, time\nfrom gradio_client import Client\n"
+               f"job = Client({app_url!r}, verbose=False).submit(**{LONG!r}, api_name='/train')\n"
+               "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", leaving])
+    try:
+        assert wait_for(client, lambda s: s["jobs"] >= 1)["jobs"] >= 1
+    finally:
+        proc.kill()
+        proc.wait()
+    after = wait_for(client, lambda s: s["jobs"] == 0, seconds=15)
+    assert after["jobs"] == 0 and after["free"] == after["cores"], after
