@@ -246,6 +246,7 @@ QUANTIZE_HISTOGRAM_BINS = 120
 # the least compute so far first. Jobs beyond MAX_ACTIVE_JOBS are refused with "the class is busy".
 MAX_ACTIVE_JOBS = 24
 WAIT_REPORT_S = 0.5            # a waiting job's place in line is reported this often
+UNIT_S = 0.05                  # a long unit (an epoch) gives its core to a waiting job after this long
 
 
 def cores() -> int:

@@ -20,6 +20,9 @@ counts the unit's time against the job when it ends.
 - **Waiting is visible.** ``scheduled(units, job)`` drives a generator of units turn by turn and,
   while the job waits, yields ``Waiting`` records: its place in line and an estimate of the wait.
 
+A long unit calls ``checkpoint()`` between its pieces (a Train epoch does, between batches): after
+config.UNIT_S, if another job waits, it gives the core back and continues on its next turn.
+
 Closing a ``scheduled`` generator (a client that went away, Stop) gives its core back at once.
 """
 
@@ -184,6 +187,43 @@ def _set_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+class _Held:
+    """The turn the calling thread holds (for ``checkpoint``)."""
+    __slots__ = ("scheduler", "job", "threads", "since")
+
+    def __init__(self, scheduler, job, threads):
+        self.scheduler, self.job, self.threads, self.since = scheduler, job, threads, time.monotonic()
+
+
+_local = threading.local()
+
+
+def checkpoint() -> None:
+    """Called between the small pieces of a long unit (a training batch, say): once the unit has run
+    config.UNIT_S and another job waits for a core, give the core back and take the next turn in line,
+    so no unit holds a core for long. Costs next to nothing otherwise; outside a turn it does nothing."""
+    held = getattr(_local, "held", None)
+    if held is None or time.monotonic() - held.since < config.UNIT_S or not held.scheduler._waiting:
+        return
+    held.scheduler.release(held.job, held.threads)
+    held.threads = None
+    held.threads = held.scheduler.acquire(held.job)
+    held.since = time.monotonic()
+    _set_threads(held.threads)
+
+
+def _run_unit(scheduler, job: Job, threads: int, units: Iterator[T]) -> T:
+    """next(units) while holding a turn of ``threads`` (which ``checkpoint`` may trade for a later one)."""
+    held = _local.held = _Held(scheduler, job, threads)
+    try:
+        _set_threads(threads)
+        return next(units)
+    finally:
+        _local.held = None
+        if held.threads is not None:
+            scheduler.release(job, held.threads)
+
+
 def scheduled(units: Iterator[T], job: Job, exclusive: bool = False,
               report_every: float = config.WAIT_REPORT_S) -> Iterator[T | Waiting]:
     """Drive ``units`` one item per turn. While ``job`` waits, yield a ``Waiting`` now and then.
@@ -198,12 +238,9 @@ def scheduled(units: Iterator[T], job: Job, exclusive: bool = False,
                     yield where
                 threads = scheduler.acquire(job, exclusive, timeout=report_every)
             try:
-                _set_threads(threads)
-                item = next(units)
+                item = _run_unit(scheduler, job, threads, units)
             except StopIteration:
                 return
-            finally:
-                scheduler.release(job, threads)
             yield item
     finally:
         scheduler.leave_line(job)

@@ -26,6 +26,7 @@ from core.datasets import Dataset, make_dataset
 from core.device import get_device
 from core.errors import InvalidInput, ResourceLimit, TrainingDiverged
 from core.metrics import classification_metrics
+from core.scheduler import checkpoint
 
 
 def parse_hidden_sizes(text) -> tuple[int, ...]:
@@ -249,6 +250,7 @@ class TrainingRun:
                     loss, logits = self.train_step(self._xt[idx], self._yt[idx])
                     losses.append(loss)
                     all_logits.append(logits)
+                    checkpoint()                # a long epoch lets a waiting run have a core
                 sizes = torch.tensor([len(t) for t in all_logits], device=self.device, dtype=torch.float32)
                 train_loss = float(torch.stack(losses) @ sizes) / n
                 correct = (torch.cat(all_logits).argmax(1) == self._yt[order]).sum()

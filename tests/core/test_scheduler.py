@@ -157,3 +157,35 @@ def test_a_unit_runs_with_its_share_of_torch_threads(two_cores):
         del b
     assert seen == [1]
     assert isinstance(Job("x").unit_seconds(), float)
+
+
+def test_a_long_unit_gives_its_core_to_a_waiting_job_at_a_checkpoint(two_cores, monkeypatch):
+    from core import config
+    from core.scheduler import checkpoint
+
+    monkeypatch.setattr(config, "UNIT_S", 0.02)
+    one = Scheduler(cores=1, max_jobs=5)
+    monkeypatch.setattr(scheduler_module, "SCHEDULER", one)
+    order = []
+
+    def long_epoch():
+        for piece in range(20):                    # one unit of 20 pieces, 10 ms each
+            time.sleep(0.01)
+            order.append("long")
+            checkpoint()
+        yield "epoch"
+
+    def short_run():
+        with one.job("x") as job:
+            for _ in scheduled(units(2, 0.001, order, "short"), job):
+                pass
+
+    with one.job("x") as job:
+        records = scheduled(long_epoch(), job)
+        starter = threading.Timer(0.05, short_run)
+        starter.start()
+        assert list(records) == ["epoch"]
+        starter.join()
+    first_short = order.index("short")
+    assert first_short < len(order) - 2 and order[-1] == "long"   # the short run ran inside the long epoch
+    assert one.snapshot()["free"] == 1
