@@ -163,6 +163,7 @@ CHART_CANDIDATES = 20           # bars in the next-token chart
 MAX_COMPARE = 3                 # strategies side by side
 DEFAULT_PROMPT = "Deep learning is"
 STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
+GENERATE_MAX_BATCH = 8          # sequences one model decodes together (core.batching); more requests wait to join
 
 
 # --- Pretrain tab -----------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def cores() -> int:
 # Train, Pretrain and Transcribe compute in turns under core/scheduler.py, which keeps the threads
 # computing at once within cores(): these limits say how many runs share the cores, not how many
 # compute at once. Quantize measures latency alone (an exclusive turn).
-CONCURRENCY = {"train": 8, "augment": 2, "generate": 1, "explain": 1, "transcribe": 3, "live": 2, "quantize": 1,
+CONCURRENCY = {"train": 8, "augment": 2, "generate": 8, "explain": 1, "transcribe": 3, "live": 2, "quantize": 1,
                "pretrain": 3}
 QUEUE_MAX_SIZE = 64            # requests waiting in Gradio's queues, all tabs together; beyond it: "busy"
 

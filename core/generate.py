@@ -3,11 +3,13 @@
 ``GenerateConfig.from_user`` checks whatever the page or the API sent. ``Generation.tokens()``
 is a generator of immutable ``TokenRecord``s: the token, its probability and rank, the
 candidates it was chosen from, and the text it completes. Streaming, Stop and the
-per-token distributions are one mechanism, the loop in ``tokens()``: a KV cache, the rules
-of ``core.sampling`` and a ``torch.Generator`` seeded per request, so the same seed gives
-the same text whoever else is generating. The loop is the same for GPT-2 and for a model
-trained in this session (core.lm.resolve gives either). Beam search keeps several sequences
-and only knows the best one at the end, so it runs as the model's own search (transformers'
+per-token distributions are one mechanism, the loop in ``tokens()``. It is one row of its
+model's batch (core.batching): the requests on a model decode together, one forward pass per
+token for all of them over a KV cache, and each row's token is chosen by the rules of
+``core.sampling`` with a ``torch.Generator`` seeded per request, so the same seed gives the
+same text whoever else is generating. The loop is the same for GPT-2 and for a model trained
+in this session (core.lm.resolve gives either). Beam search keeps several sequences and only
+knows the best one at the end, so it runs on its own as the model's own search (transformers'
 ``generate``, or core.tinygpt's plain one) and its records come when it has finished.
 """
 
@@ -19,10 +21,11 @@ from typing import Callable, Iterator
 
 import torch
 
-from core import config, validate
+from core import batching, config, validate
 from core.errors import InvalidInput, ResourceLimit
 from core.lm import TextModel
-from core.sampling import Candidate, candidates, choose, penalize, probabilities, survivors
+from core.scheduler import SCHEDULER
+from core.sampling import Candidate, penalize, probabilities
 
 
 def _as_float(value) -> float | None:
@@ -224,51 +227,41 @@ class Generation:
     # Gradio resumes a generator on whichever worker thread is free, and torch's grad mode belongs
     # to a thread: a `with torch.inference_mode()` around a `yield` would leave it switched off for
     # the next handler on that thread (a training step then fails). So only the functions below,
-    # which never yield, run in inference mode.
+    # which never yield, run in inference mode; the model itself runs in core.batching's thread.
     def _decode(self) -> Iterator[TokenRecord]:
+        """This run's row of its model's batch (core.batching): the batch chooses each token with this
+        run's rules and generator, this loop makes the records, streams them and stops the row."""
         cfg = self.config
-        generator = torch.Generator().manual_seed(cfg.seed)
-        history = torch.tensor(self.prompt_ids)
         if self.should_stop():
             self.stopped = True
             return
-        step = self._forward(history.view(1, -1))
-        for index in range(cfg.max_new_tokens):
-            record = self._next(index, step, history, generator)
-            if record is None:          # the rules forbid every token (a tiny vocabulary, no-repeat 1)
-                self.notes.append({"note": "no_token_left"})
-                break
-            yield record
-            if record.end or index == cfg.max_new_tokens - 1:
-                break
-            if self.should_stop():
-                self.stopped = True
-                break
-            history = torch.cat([history, torch.tensor([record.id])])
-            if len(history) > self.model.lm.context:        # a sliding model's context is full: re-read its end
-                step = self._forward(history[-self.model.lm.context:].view(1, -1))
-            else:
-                step = self._forward(torch.tensor([[record.id]]), step.cache)
-
-    @torch.inference_mode()
-    def _forward(self, ids: torch.Tensor, cache=None):
-        return self.model.lm.step(ids, cache)
-
-    @torch.inference_mode()
-    def _next(self, index: int, step, history: torch.Tensor, generator: torch.Generator) -> TokenRecord | None:
-        """The token after ``history`` under the run's rules, and its record (None: no token is allowed).
-        The rules run on the CPU, where the seeded generator lives, whatever the model's device."""
-        cfg = self.config
-        greedy = cfg.strategy == "greedy"
-        scores = penalize(step.logits[0].cpu(), history, cfg.repetition_penalty, cfg.no_repeat_ngram_size)
-        if not torch.isfinite(scores).any():
-            return None
-        probs = probabilities(scores, cfg.temperature)
-        keep = None if greedy else survivors(probs, cfg.top_k, cfg.top_p)
-        return self._record(index, choose(scores, probs, keep, greedy, generator), probs, keep)
+        row = batching.Row(self.model.lm, self.prompt_ids, cfg, self.model.codec.eos, self.should_stop)
+        batching.batcher(self.model.lm).submit(row)
+        try:
+            for index in range(cfg.max_new_tokens):
+                choice = row.choices.get()
+                if isinstance(choice, BaseException):
+                    raise choice
+                if choice == batching.NO_TOKEN_LEFT:    # the rules forbid every token (a tiny vocabulary, no-repeat 1)
+                    self.notes.append({"note": "no_token_left"})
+                    break
+                if choice == batching.STOPPED:
+                    self.stopped = True
+                    break
+                record = self._record(index, choice)
+                yield record
+                if record.end or index == cfg.max_new_tokens - 1:
+                    break
+                if self.should_stop():
+                    self.stopped = True
+                    break
+        finally:            # done, stopped, or closed by a client that went away: the row leaves
+            row.cancel()
 
     def _beam(self) -> Iterator[TokenRecord]:
-        yield from self._beam_records()
+        with SCHEDULER.job("generate", should_stop=self.should_stop) as job, SCHEDULER.turn(job):
+            records = self._beam_records()          # the whole search is one turn on the cores
+        yield from records
 
     @torch.inference_mode()
     def _beam_records(self) -> list[TokenRecord]:
@@ -289,20 +282,18 @@ class Generation:
             history = full[0, : len(self.prompt_ids) + index]
             scores = penalize(torch.log_softmax(logits[index], dim=-1), history, cfg.repetition_penalty,
                               cfg.no_repeat_ngram_size)
-            records.append(self._record(index, token, probabilities(scores, 1.0), None))
+            records.append(self._record(index, batching.describe(token, probabilities(scores, 1.0), None)))
         return records
 
-    def _record(self, index: int, token: int, probs: torch.Tensor, keep: torch.Tensor | None) -> TokenRecord:
-        codec = self.model.codec
+    def _record(self, index: int, choice: batching.Choice) -> TokenRecord:
+        codec, token = self.model.codec, choice.token
         end = token in codec.eos
-        shown = candidates(probs, keep, config.CHART_CANDIDATES)
-        prob = float(probs[token])
-        rank = int((probs > probs[token]).sum()) + 1
         text = "" if end else self._stream.add(token)
         elapsed = time.perf_counter() - self._started
         if index == 0:
             self._ttft = elapsed
-        record = TokenRecord(index, token, codec.piece(token), prob, rank, shown, text, elapsed, end)
+        record = TokenRecord(index, token, codec.piece(token), choice.prob, choice.rank, choice.candidates, text,
+                             elapsed, end)
         self.steps.append(record)
         return record
 
@@ -316,14 +307,18 @@ class Generation:
 def side_by_side(runs: list[Generation]) -> Iterator[tuple[int, TokenRecord]]:
     """Step several generations in turn, one token each, so that they stream together."""
     streams = [(i, run.tokens()) for i, run in enumerate(runs)]
-    while streams:
-        for entry in list(streams):
-            i, tokens = entry
-            record = next(tokens, None)
-            if record is None:
-                streams.remove(entry)
-            else:
-                yield i, record
+    try:
+        while streams:
+            for entry in list(streams):
+                i, tokens = entry
+                record = next(tokens, None)
+                if record is None:
+                    streams.remove(entry)
+                else:
+                    yield i, record
+    finally:            # closed early (Stop, a client gone): every run's row leaves its batch
+        for _, tokens in streams:
+            tokens.close()
 
 
 def warm_up() -> None:

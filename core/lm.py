@@ -67,6 +67,12 @@ class CausalLM(Protocol):
 
     def step(self, ids: torch.Tensor, cache: Any = None, attentions: bool = False) -> Step: ...
 
+    # A model that can decode several sequences of different lengths in one step (core.batching) says
+    # ``batchable = True`` and takes, with one new token per sequence over a cache padded on the left,
+    # ``positions`` (batch × 1: each token's position in its own sequence) and ``mask`` (batch × all
+    # tokens: True where a sequence has a real token). Its cache is one [keys, values] per layer,
+    # each (batch, heads, tokens, head size), which the batcher pads, joins and cuts.
+
 
 class HFCausalLM:
     """A transformers causal LM (eager attention, so it can return its attention weights)."""
@@ -81,15 +87,19 @@ class HFCausalLM:
         self.device = next(model.parameters()).device
         self.gpt2 = gpt2.supported(model)
         self.head = transposed_head(model)
+        self.batchable = self.gpt2      # other architectures decode one sequence per step
 
-    def step(self, ids: torch.Tensor, cache: Any = None, attentions: bool = False) -> Step:
+    def step(self, ids: torch.Tensor, cache: Any = None, attentions: bool = False,
+             positions: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> Step:
         ids = ids.to(self.device)
         if not self.gpt2:
             out = self.model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1,
                              output_attentions=attentions)
             return Step(out.logits[:, -1, :].float(), out.past_key_values, out.attentions if attentions else None)
         if cache is not None and ids.shape[1] == 1 and not attentions:      # one new token: core.gpt2's step
-            hidden, found = gpt2.step(self.model.transformer, ids, cache), None
+            if positions is not None:
+                positions, mask = positions.to(self.device), mask.to(self.device)
+            hidden, found = gpt2.step(self.model.transformer, ids, cache, positions, mask), None
         else:                                                              # the prompt, or attention asked for
             if cache is not None:
                 raise ValueError("a GPT-2 step over a cache takes one new token per sequence, without attentions")

@@ -73,10 +73,11 @@ class CausalSelfAttention(nn.Module):
         mask = torch.ones(cfg.block_size, cfg.block_size, dtype=torch.bool).tril()
         self.register_buffer("mask", mask, persistent=False)
 
-    def forward(self, x, past=None):
-        """``x`` (batch, new tokens, width) after ``past`` = (keys, values) of the earlier tokens, or None.
-        Returns the output, the keys and values of all tokens so far, and the attention weights
-        (batch, heads, new tokens, all tokens)."""
+    def forward(self, x, past=None, keep=None):
+        """``x`` (batch, new tokens, width) after ``past`` = (keys, values) of the earlier tokens, or None;
+        ``keep`` (batch, all tokens), when given, is False on a batched sequence's padding. Returns the
+        output, the keys and values of all tokens so far, and the attention weights (batch, heads, new
+        tokens, all tokens)."""
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
@@ -85,6 +86,8 @@ class CausalSelfAttention(nn.Module):
         S = k.shape[2]                                          # all tokens: the earlier ones and the new
         scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
         scores = scores.masked_fill(~self.mask[S - T:S, :S], float("-inf"))     # no peeking at the future
+        if keep is not None:                                    # nor at another sequence's padding
+            scores = scores.masked_fill(~keep[:, None, None, :], float("-inf"))
         weights = torch.softmax(scores, dim=-1)
         y = (self.attn_drop(weights) @ v).transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_drop(self.proj(y)), (k, v), weights
@@ -109,8 +112,8 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(cfg.n_embd)
         self.mlp = MLP(cfg, dropout_generator)
 
-    def forward(self, x, past=None):
-        attended, kv, weights = self.attn(self.ln_1(x), past)
+    def forward(self, x, past=None, keep=None):
+        attended, kv, weights = self.attn(self.ln_1(x), past, keep)
         x = x + attended
         x = x + self.mlp(self.ln_2(x))
         return x, kv, weights
@@ -147,18 +150,21 @@ class TinyGPT(nn.Module):
     def parameters_count(self) -> int:
         return count_parameters(self)       # the tied matrix counts once
 
-    def hidden(self, idx, cache=None):
+    def hidden(self, idx, cache=None, positions=None, mask=None):
         """The last LayerNorm's output for ``idx`` (batch, new tokens) read after ``cache`` (None, or what
-        an earlier call returned); also the grown cache and each layer's attention weights."""
+        an earlier call returned); also the grown cache and each layer's attention weights. Sequences
+        padded on the left (core.batching) give each token's own ``positions`` (batch, new tokens) and
+        the ``mask`` (batch, all tokens) that is False on their padding."""
         past = 0 if cache is None else cache[0][0].shape[2]
         T = idx.shape[1]
         if past + T > self.config.block_size:
             raise ResourceLimit("pretrain_context_exceeded", context=self.config.block_size, count=past + T)
-        positions = torch.arange(past, past + T, device=idx.device)
+        if positions is None:
+            positions = torch.arange(past, past + T, device=idx.device)
         x = self.drop(self.wte(idx) + self.wpe(positions))
         new_cache, attentions = [], []
         for i, block in enumerate(self.blocks):
-            x, kv, weights = block(x, None if cache is None else cache[i])
+            x, kv, weights = block(x, None if cache is None else cache[i], mask)
             new_cache.append(kv)
             attentions.append(weights)
         return self.ln_f(x), tuple(new_cache), tuple(attentions)
@@ -202,6 +208,7 @@ class TinyCausalLM:
     core.generate re-reads the most recent ``context`` tokens and writes on, as TinyGPT.generate does."""
 
     sliding = True
+    batchable = True        # core.batching decodes several sequences in one step
 
     def __init__(self, model: TinyGPT):
         cfg = model.config
@@ -211,8 +218,10 @@ class TinyCausalLM:
         self.device = next(model.parameters()).device
 
     @torch.no_grad()
-    def step(self, ids: torch.Tensor, cache=None, attentions: bool = False) -> Step:
-        hidden, cache, weights = self.model.hidden(ids.to(self.device), cache)
+    def step(self, ids: torch.Tensor, cache=None, attentions: bool = False, positions=None, mask=None) -> Step:
+        if positions is not None:
+            positions, mask = positions.to(self.device), mask.to(self.device)
+        hidden, cache, weights = self.model.hidden(ids.to(self.device), cache, positions, mask)
         return Step(self.model.head(hidden[:, -1, :]).float(), cache, weights if attentions else None)
 
     @torch.no_grad()

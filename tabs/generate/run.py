@@ -1,6 +1,11 @@
-"""Generate tab handlers that decode: one prompt streamed (/generate), Stop, and strategies side by side."""
+"""Generate tab handlers that decode: one prompt streamed (/generate), Stop, and strategies side by side.
+
+Every run is a row of its model's batch (core.batching): concurrent users decode together, each
+streams their own tokens, and Stop or a closed page ends only their own row."""
 
 from __future__ import annotations
+
+from contextlib import closing
 
 import gradio as gr
 
@@ -94,10 +99,12 @@ def generate(prompt, max_new_tokens=config.MAX_NEW_TOKENS.default, strategy="gre
         if cfg.strategy == "beam":
             yield "", tr(lang, "generate.beam_running", beams=cfg.num_beams), gr.skip(), gr.skip()
         text = ""
-        for record, due in throttled(run.tokens(), config.STREAM_INTERVAL_S):
-            text += record.text
-            if due:
-                yield text, _progress(lang, record.index + 1, record.elapsed_s), gr.skip(), gr.skip()
+        # closing: when Gradio closes this handler (the client went away), the run's row leaves the batch
+        with closing(run.tokens()) as tokens:
+            for record, due in throttled(tokens, config.STREAM_INTERVAL_S):
+                text += record.text
+                if due:
+                    yield text, _progress(lang, record.index + 1, record.elapsed_s), gr.skip(), gr.skip()
         result = run.result()
     finally:
         _stops.finish(session, stop)
@@ -135,10 +142,11 @@ def compare(prompt, strategies, max_new_tokens, strategy, temperature, top_k, to
     texts = [""] * config.MAX_COMPARE
     try:
         runs = [Generation(cfg, loaded, should_stop=stop.is_set) for cfg in configs]
-        for (i, record), due in throttled(side_by_side(runs), config.STREAM_INTERVAL_S):
-            texts[i] += record.text
-            if due:
-                yield *texts, tr(lang, "compare.running")
+        with closing(side_by_side(runs)) as records:
+            for (i, record), due in throttled(records, config.STREAM_INTERVAL_S):
+                texts[i] += record.text
+                if due:
+                    yield *texts, tr(lang, "compare.running")
         results = [r.result() for r in runs]
     finally:
         _stops.finish(session, stop)
