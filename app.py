@@ -53,12 +53,14 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
-demo = build_demo()
+# A worker process (core/sphinx.py's, started with multiprocessing's spawn) imports this module as
+# __mp_main__: it needs no page.
+demo = build_demo() if __name__ != "__mp_main__" else None
 
 
 # Each capability's warm-up ("module.function"), run in the background once the server is up.
 # They are named, not imported, so that start-up does not import torch or OpenCV.
-WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up", "core.generate.warm_up")
+WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up", "core.generate.warm_up", "core.sphinx.warm_up")
 
 
 def warm_up(names=WARM_UPS) -> None:

@@ -23,9 +23,12 @@ trie writes lookup caches as it scores.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -198,7 +201,22 @@ def _recognize_pcm(engine: _Engine, pcm: bytes, phrases, offset: float) -> tuple
 def recognize(samples: np.ndarray, phrases: tuple[str, ...] | None = None) -> SphinxResult:
     """Recognise ``samples`` (float32 mono at config.SAMPLE_RATE, in [-1, 1]) in one pass.
 
-    ``phrases`` (from ``parse_phrases``) turns on phrase-list mode; None is open vocabulary."""
+    ``phrases`` (from ``parse_phrases``) turns on phrase-list mode; None is open vocabulary.
+    It runs in a worker process: pocketsphinx holds Python's GIL for a whole utterance (about a
+    second for 5 s of speech in open vocabulary), which in the server's own process would freeze
+    every other user's work, and the server itself, for as long."""
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    for attempt in (1, 2):
+        try:
+            return _workers().submit(recognize_here, samples, phrases).result()
+        except BrokenProcessPool:           # a worker died (killed, out of memory): start afresh, once
+            _reset_workers()
+            if attempt == 2:
+                raise
+
+
+def recognize_here(samples: np.ndarray, phrases: tuple[str, ...] | None = None) -> SphinxResult:
+    """``recognize`` in the calling process."""
     began = time.perf_counter()
     mode = "open" if phrases is None else "phrases"
     pcm = _to_pcm(samples, np.random.default_rng(0))
@@ -206,6 +224,32 @@ def recognize(samples: np.ndarray, phrases: tuple[str, ...] | None = None) -> Sp
         engine.prepare(phrases)
         text, words = _recognize_pcm(engine, pcm, phrases, 0.0)
     return SphinxResult(text, words, mode, time.perf_counter() - began)
+
+
+_processes: ProcessPoolExecutor | None = None
+_processes_lock = threading.Lock()
+
+
+def _workers() -> ProcessPoolExecutor:
+    """config.cores() worker processes (started on first use, each with its own decoders)."""
+    global _processes
+    with _processes_lock:
+        if _processes is None:
+            _processes = ProcessPoolExecutor(max_workers=config.cores(), mp_context=multiprocessing.get_context("spawn"))
+        return _processes
+
+
+def warm_up() -> None:
+    """Start a worker process (about 3 s: it imports the app's modules) before the first user needs it."""
+    recognize(np.zeros(config.SAMPLE_RATE // 10, dtype=np.float32))
+
+
+def _reset_workers() -> None:
+    global _processes
+    with _processes_lock:
+        if _processes is not None:
+            _processes.shutdown(wait=False, cancel_futures=True)
+        _processes = None
 
 
 class LiveDecoder:

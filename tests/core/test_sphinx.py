@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -226,3 +227,30 @@ def test_past_the_live_limit_a_new_utterance_starts_and_the_words_stay(speak, mo
     assert result.text == "turn on the light open the door"
     assert_words_fit(result, len(samples) / config.SAMPLE_RATE)
     assert [w for w, s, _ in result.words if s >= 2.5] == ["open", "the", "door"]   # timed from the first chunk
+
+
+def test_recognising_leaves_the_server_s_other_threads_running(speak):
+    """pocketsphinx holds Python's GIL for a whole utterance; recognize() runs it in a worker process,
+    so the server's other threads (its event loop, other users' runs) keep going meanwhile."""
+    samples = np.concatenate([speak("the weather is nice today"), speak("what time is it")] * 3)
+    assert sphinx.recognize(samples).words == sphinx.recognize_here(samples).words
+    ticks, done = [0], threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks[0] += 1
+            time.sleep(0)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        before = ticks[0]
+        result = sphinx.recognize(samples)
+        during = (ticks[0] - before) / max(result.seconds, 1e-3)
+        before, began = ticks[0], time.perf_counter()
+        sphinx.recognize_here(samples)
+        held = (ticks[0] - before) / (time.perf_counter() - began)
+    finally:
+        done.set()
+        counter.join()
+    assert during > 20 * max(held, 1.0), (during, held)
