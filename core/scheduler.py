@@ -104,7 +104,7 @@ class Scheduler:
             return (not stopping, job.share(), job.arrived)
         return sorted(self._waiting, key=key)
 
-    def _grant(self, job: Job, exclusive: bool) -> int | None:
+    def _grant(self, job: Job, exclusive: bool, most: int | None = None) -> int | None:
         """Threads for ``job`` if it may start now (holding the lock), else None."""
         line = self._line()
         if not line or line[0][0] is not job:
@@ -113,17 +113,19 @@ class Scheduler:
             return self.cores if self._free == self.cores else None
         if self._free < 1:
             return None
-        return min(self._free, max(1, self.cores // max(1, len(self._jobs))))
+        share = min(self._free, max(1, self.cores // max(1, len(self._jobs))))
+        return share if most is None else max(1, min(share, most))
 
-    def acquire(self, job: Job, exclusive: bool = False, timeout: float | None = None) -> int | None:
-        """Wait (at most ``timeout`` seconds) for a turn; returns its thread count, or None if the
-        time ran out (the job stays in line)."""
+    def acquire(self, job: Job, exclusive: bool = False, timeout: float | None = None,
+                most: int | None = None) -> int | None:
+        """Wait (at most ``timeout`` seconds) for a turn; returns its thread count (at most ``most``),
+        or None if the time ran out (the job stays in line)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             if not any(j is job for j, _ in self._waiting):
                 self._waiting.append((job, exclusive))
             while True:
-                threads = self._grant(job, exclusive)
+                threads = self._grant(job, exclusive, most)
                 if threads is not None:
                     self._waiting = [(j, x) for j, x in self._waiting if j is not job]
                     self._free -= threads
@@ -149,10 +151,10 @@ class Scheduler:
             self._cond.notify_all()
 
     @contextmanager
-    def turn(self, job: Job, exclusive: bool = False):
+    def turn(self, job: Job, exclusive: bool = False, most: int | None = None):
         """Run the block as one unit of ``job``: on a free core, with the calling thread's torch threads
-        set to the turn's share. Yields that thread count."""
-        threads = self.acquire(job, exclusive)
+        set to the turn's share (at most ``most``: work that gains nothing from more). Yields that count."""
+        threads = self.acquire(job, exclusive, most=most)
         try:
             _set_threads(threads)
             yield threads

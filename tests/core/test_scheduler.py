@@ -189,3 +189,9 @@ def test_a_long_unit_gives_its_core_to_a_waiting_job_at_a_checkpoint(two_cores, 
     first_short = order.index("short")
     assert first_short < len(order) - 2 and order[-1] == "long"   # the short run ran inside the long epoch
     assert one.snapshot()["free"] == 1
+
+
+def test_a_turn_can_ask_for_fewer_threads_and_leaves_the_rest_free(two_cores):
+    with two_cores.job("generate") as job:
+        with two_cores.turn(job, most=1) as threads:
+            assert threads == 1 and two_cores.snapshot()["free"] == 1
