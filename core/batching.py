@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Row:
     def __init__(self, lm, prompt_ids: list[int], cfg, eos: list[int], should_stop: Callable[[], bool]):
         self.lm, self.cfg, self.eos, self.should_stop = lm, cfg, set(eos), should_stop
         self.history = torch.tensor(prompt_ids)
+        self.attained = 0.0                 # its share of the steps' seconds (core.scheduler's fairness)
         self.generator = torch.Generator().manual_seed(cfg.seed)
         self.made = 0
         self.cache: Any = None              # its own, when it decodes alone
@@ -203,6 +205,7 @@ class Batcher:
         # One sequence decodes as fast on one thread as on two (reading the weights is the limit), and
         # int8's products ran 1.5x faster on one in a thread other than the main one: one row, one thread.
         with SCHEDULER.turn(job, most=1 if job.weight == 1 else None):
+            began = time.perf_counter()
             for group in _by_prompt_length(joining):
                 self._join(group)
             for row in joining:             # their first tokens, before the batch's step
@@ -212,8 +215,13 @@ class Batcher:
                 self._step_batch()
             if self._alone:
                 self._step_alone()
+            spent = time.perf_counter() - began
         for row in stepping + joining:
+            row.attained += spent / max(1, len(stepping + joining))
             row.hand_over()
+        # The batch waits in core.scheduler's line as its users would: by the compute they have had (a
+        # batch that has run for an hour with fresh rows in it is as new as they are), per user.
+        job.attained = sum(row.attained for row in self._rows + self._alone)
         return True
 
     def _drop_gone(self) -> None:

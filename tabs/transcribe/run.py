@@ -59,7 +59,10 @@ def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases=
     stop = _stops.start(session)
     try:
         run = Transcription(cfg, sound, should_stop=stop.is_set)
-        for step in in_turns("transcribe", run.steps(), stop.is_set):
+        steps = run.steps()
+        if run.engine != "pocketsphinx":     # it decodes in a worker process on one thread, without torch
+            steps = in_turns("transcribe", steps, stop.is_set)
+        for step in steps:
             if isinstance(step, Waiting):
                 yield waiting_line(lang, step), gr.skip(), gr.skip(), gr.skip()
                 continue
