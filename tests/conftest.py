@@ -49,6 +49,16 @@ def tiny_asr_dir(tmp_path_factory) -> Path:
     return make_tiny_wav2vec2(tmp_path_factory.mktemp("tiny-wav2vec2"))
 
 
+@pytest.fixture
+def fresh_model_cache():
+    """core.models' cache emptied before and after the test: each test loads its own models."""
+    from core import models
+
+    models.clear_cache()
+    yield
+    models.clear_cache()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from core import config, models
+from core import config
 from core.batching import pad_left, batcher
 from core.corpus import CharVocab
 from core.generate import GenerateConfig, Generation
@@ -22,11 +22,7 @@ PROMPTS = ["Deep learning models", "The quick brown fox jumps over the lazy", "A
 TEXT = "深度学习 deep learning 机器学习 machine"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    models.clear_cache()
-    yield
-    models.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 @pytest.fixture

@@ -10,11 +10,7 @@ from core.generate import GenerateConfig, Generation, side_by_side
 from core.lm import TextStream, text_model
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    models.clear_cache()
-    yield
-    models.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 @pytest.fixture

@@ -4,17 +4,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from core import config, models
+from core import config
 from core.errors import InvalidInput
 from core.live import LIVE_CHUNK_SECONDS, LiveTranscriber
 from tests.audio_samples import speak
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    models.clear_cache()
-    yield
-    models.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 def browser_chunks(path, seconds: float = 0.5):

@@ -15,11 +15,7 @@ from core.errors import ModelUnavailable
 from tests.tiny_models import install_in_hf_cache
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    models.clear_cache()
-    yield
-    models.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 def test_loads_a_local_directory_ready_to_generate(tiny_gpt2_dir):

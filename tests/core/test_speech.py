@@ -3,18 +3,14 @@
 import numpy as np
 import pytest
 
-from core import config, models
+from core import config
 from core.audio import from_array, read_audio
 from core.errors import DLLabError, InvalidInput, ModelUnavailable
 from core.speech import TranscribeConfig, Transcription, mask
 from tests.audio_samples import speak
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    models.clear_cache()
-    yield
-    models.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 def noise(seconds: float) -> object:

@@ -8,11 +8,7 @@ from core.whisper import segments
 from core.wav2vec2 import words
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    models.clear_cache()
-    yield
-    models.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 def noise(seconds: float, seed: int = 0) -> np.ndarray:
