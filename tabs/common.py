@@ -111,6 +111,16 @@ class StopSignals:
             event.set()
         return len(events)
 
+    def answer(self, request: gr.Request | None, lang: str, tab: str) -> str:
+        """A Stop button's handler: stop the caller's runs and say so ("<tab>.stopping", or
+        "<tab>.nothing_running"), as a toast and as the returned text."""
+        from tabs.i18n import tr
+
+        stopped = self.stop(session_key(request))
+        message = tr(lang, f"{tab}.stopping" if stopped else f"{tab}.nothing_running")
+        gr.Info(message)
+        return message
+
 
 def session_key(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None else None) or "no-session"

@@ -116,10 +116,7 @@ def generate(prompt, max_new_tokens=config.MAX_NEW_TOKENS.default, strategy="gre
 
 def stop_generation(lang="en", request: gr.Request = None) -> str:
     """Ask this session's running generation (or comparison) to stop after the current token."""
-    stopped = _stops.stop(session_key(request))
-    message = tr(lang, "generate.stopping" if stopped else "generate.nothing_running")
-    gr.Info(message)
-    return message
+    return _stops.answer(request, lang, "generate")
 
 
 @error_boundary

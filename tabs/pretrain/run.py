@@ -128,10 +128,7 @@ def pretrain(corpus="arithmetic", text="", text_file=None, digits=config.ARITHME
 
 
 def stop_pretraining(lang="en", request: gr.Request = None) -> str:
-    stopped = _stops.stop(session_key(request))
-    message = tr(lang, "pretrain.stopping" if stopped else "pretrain.nothing_running")
-    gr.Info(message)
-    return message
+    return _stops.answer(request, lang, "pretrain")
 
 
 @error_boundary

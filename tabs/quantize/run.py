@@ -83,10 +83,7 @@ def quantize(model="mlp", methods=None, lang="en", history=None, request: gr.Req
 
 
 def stop_quantizing(lang="en", request: gr.Request = None) -> str:
-    stopped = _stops.stop(session_key(request))
-    message = tr(lang, "quantize.stopping" if stopped else "quantize.nothing_running")
-    gr.Info(message)
-    return message
+    return _stops.answer(request, lang, "quantize")
 
 
 def status_line(lang: str, kept: dict) -> str:

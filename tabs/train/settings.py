@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core import config
-from tabs.common import StopSignals, error_boundary, session_key
+from tabs.common import StopSignals, error_boundary
 from tabs.i18n import Texts, tr
 from tabs.widgets import CheckedDropdown, CheckedRadio, number_input, slider_input
 
@@ -48,10 +48,7 @@ def validated_config(dataset, hidden_sizes, optimizer, learning_rate, epochs, ba
 
 def stop_training(lang="en", request: gr.Request = None) -> str:
     """Ask this session's running training (or sweep, or NumPy run) to stop after the current batch."""
-    stopped = stops.stop(session_key(request))
-    message = tr(lang, "train.stopping" if stopped else "train.nothing_running")
-    gr.Info(message)
-    return message
+    return stops.answer(request, lang, "train")
 
 
 def _dataset_changed(dataset, lang):

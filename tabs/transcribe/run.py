@@ -79,10 +79,7 @@ def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases=
 
 def stop_transcribing(lang="en", request: gr.Request = None) -> str:
     """Ask this session's running transcription to stop after the current chunk."""
-    stopped = _stops.stop(session_key(request))
-    message = tr(lang, "transcribe.stopping" if stopped else "transcribe.nothing_running")
-    gr.Info(message)
-    return message
+    return _stops.answer(request, lang, "transcribe")
 
 
 def segment_rows(lang: str, segments: list[dict]) -> dict:
