@@ -248,6 +248,8 @@ QUANTIZE_HISTOGRAM_BINS = 120
 MAX_ACTIVE_JOBS = 24
 WAIT_REPORT_S = 0.5            # a waiting job's place in line is reported this often
 UNIT_S = 0.05                  # a long unit (an epoch) gives its core to a waiting job after this long
+HANDOFF_S = 0.02               # between two units a run keeps its place in line this long
+LONG_UNIT_S = 0.25             # units longer than this (a pocketsphinx utterance) leave the last core to shorter ones
 
 
 def cores() -> int:

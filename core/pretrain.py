@@ -138,6 +138,11 @@ class StepRecord:
     scratch_val_loss: float | None = None
     scratch_exact_match: float | None = None
 
+    @property
+    def final(self) -> bool:
+        """The run's last step (core.scheduler lets the run go without waiting for another turn)."""
+        return self.step >= self.steps
+
 
 # --- the run ------------------------------------------------------------------------------------
 

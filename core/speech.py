@@ -37,6 +37,11 @@ class Progress:
     total_s: float
     text: str           # the transcript so far
 
+    @property
+    def final(self) -> bool:
+        """All the audio is heard (core.scheduler lets the run go without waiting for another turn)."""
+        return self.done_s >= self.total_s
+
 
 def check_language(value) -> str:
     """'auto' or one of Whisper's language codes."""

@@ -105,6 +105,11 @@ class EpochRecord:
     val_accuracy: float
     elapsed_s: float
 
+    @property
+    def final(self) -> bool:
+        """The run's last epoch (core.scheduler lets the run go without waiting for another turn)."""
+        return self.epoch >= self.epochs
+
 
 @dataclass(frozen=True)
 class TrainResult:

@@ -163,13 +163,13 @@ def throttled(records, interval: float, share: float | None = None):
         drawing += time.monotonic() - now
 
 
-def in_turns(kind: str, units, should_stop=None):
+def in_turns(kind: str, units, should_stop=None, most: int | None = None):
     """``units`` (a run's generator) driven turn by turn under core.scheduler: admitted as one job of
     ``kind`` for as long as it runs (or refused: the class is busy); yields its records, and a
-    core.scheduler.Waiting while it waits for a core."""
+    core.scheduler.Waiting while it waits for a core. ``most``: the threads its units can use."""
     from core.scheduler import SCHEDULER, scheduled
 
-    with SCHEDULER.job(kind, should_stop=should_stop) as job:
+    with SCHEDULER.job(kind, should_stop=should_stop, most=most) as job:
         yield from scheduled(units, job)
 
 

@@ -195,3 +195,99 @@ def test_a_turn_can_ask_for_fewer_threads_and_leaves_the_rest_free(two_cores):
     with two_cores.job("generate") as job:
         with two_cores.turn(job, most=1) as threads:
             assert threads == 1 and two_cores.snapshot()["free"] == 1
+
+
+class Record:
+    def __init__(self, i, n):
+        self.i, self.final = i, i == n - 1
+
+
+def records(n, seconds=0.001):
+    for i in range(n):
+        time.sleep(seconds)
+        yield Record(i, n)
+
+
+def test_between_two_units_a_run_keeps_its_place_in_line(monkeypatch):
+    """One core: a fresh run's epochs come back to back, not one at a time between another job's units,
+    even though its caller takes a few milliseconds between them (its redraws)."""
+    one = Scheduler(cores=1, max_jobs=5)
+    monkeypatch.setattr(scheduler_module, "SCHEDULER", one)
+    order = []
+    with one.job("x") as fresh, one.job("x") as old:
+        old.attained, old.units = 1.0, 10
+        runs = scheduled(records(5), fresh)
+        order.append(("fresh", next(runs).i))        # fresh has the core now; old starts waiting
+
+        def other():
+            for _ in range(3):
+                with one.turn(old):
+                    order.append(("old", None))
+        waiter = threading.Thread(target=other)
+        waiter.start()
+        for record in runs:
+            order.append(("fresh", record.i))
+            time.sleep(0.005)                         # under config.HANDOFF_S
+        waiter.join()
+    assert [who for who, _ in order] == ["fresh"] * 5 + ["old"] * 3
+
+
+def test_a_run_whose_caller_keeps_it_long_between_units_lets_the_core_go(monkeypatch):
+    one = Scheduler(cores=1, max_jobs=5)
+    monkeypatch.setattr(scheduler_module, "SCHEDULER", one)
+    order = []
+    with one.job("x") as fresh, one.job("x") as old:
+        old.attained, old.units = 1.0, 10
+        runs = scheduled(records(3), fresh)
+        next(runs)
+
+        def other():
+            with one.turn(old):
+                order.append("old")
+        waiter = threading.Thread(target=other)
+        waiter.start()
+        time.sleep(0.2)                               # far past config.HANDOFF_S: the core is not kept idle
+        order.append("fresh")
+        for _ in runs:
+            pass
+        waiter.join()
+    assert order == ["old", "fresh"]
+
+
+def test_after_its_final_record_a_run_ends_without_waiting_for_a_turn(monkeypatch):
+    one = Scheduler(cores=1, max_jobs=5)
+    monkeypatch.setattr(scheduler_module, "SCHEDULER", one)
+    with one.job("x") as run, one.job("x") as other:
+        got = scheduled(records(2), run)
+        assert [next(got).i, next(got).i] == [0, 1]           # the second is final
+        held = one.acquire(other, timeout=1)                   # the core is taken at once...
+        assert held == 1
+        started = time.monotonic()
+        assert list(got) == []                                 # ...and the run still ends now
+        assert time.monotonic() - started < 0.2
+        one.release(other, held)
+    assert one.snapshot() == {"cores": 1, "free": 1, "jobs": 0, "waiting": 0, "running": 0}
+
+
+def test_long_units_leave_the_last_core_to_a_run_with_short_ones(two_cores):
+    with two_cores.job("pocketsphinx") as first, two_cores.job("pocketsphinx") as second:
+        for job in (first, second):
+            job.attained, job.units = 0.9, 1                  # a second per unit
+        with two_cores.job("train") as short:                 # admitted, between two epochs
+            held = two_cores.acquire(first, timeout=1)
+            assert two_cores.acquire(second, timeout=0.1) is None
+            two_cores.release(first, held)
+            with two_cores.turn(short):                       # computing: it needs no other core
+                assert two_cores.acquire(second, timeout=1) == 1
+                two_cores.release(second, 1)
+        held = two_cores.acquire(first, timeout=1)            # only long work left: every core is used
+        assert two_cores.acquire(second, timeout=1) == 1
+        two_cores.release(second, 1)
+        two_cores.release(first, held)
+
+
+def test_a_job_that_asks_for_one_thread_gets_one(two_cores):
+    with two_cores.job("pocketsphinx", most=1) as job:
+        assert [r for r in scheduled(iter([0]), job)] == [0]
+        with two_cores.turn(job) as threads:
+            assert threads == 1 and two_cores.snapshot()["free"] == 1
