@@ -59,9 +59,10 @@ def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases=
     stop = _stops.start(session)
     try:
         run = Transcription(cfg, sound, should_stop=stop.is_set)
-        steps = run.steps()
-        if run.engine != "pocketsphinx":     # it decodes in a worker process on one thread, without torch
-            steps = in_turns("transcribe", steps, stop.is_set)
+        # pocketsphinx decodes a clip in one long unit, in a worker process on one thread: its turn
+        # holds one core meanwhile (its own kind, so that its units' length is learnt apart)
+        sphinx = run.engine == "pocketsphinx"
+        steps = in_turns("pocketsphinx" if sphinx else "transcribe", run.steps(), stop.is_set, most=1 if sphinx else None)
         for step in steps:
             if isinstance(step, Waiting):
                 yield waiting_line(lang, step), gr.skip(), gr.skip(), gr.skip()

@@ -58,3 +58,28 @@ def test_a_client_that_goes_away_gives_its_cores_back(app_url, client):
         proc.wait()
     after = wait_for(client, lambda s: s["jobs"] == 0, seconds=15)
     assert after["jobs"] == 0 and after["free"] == after["cores"], after
+
+
+def test_a_pocketsphinx_transcription_takes_one_core_in_turn(tmp_path, monkeypatch):
+    """pocketsphinx decodes in a worker process on one thread: its turn holds one core of the budget,
+    so the scheduler never hands that core to other work meanwhile."""
+    import core.scheduler as scheduler_module
+    from core.scheduler import Scheduler
+    from tabs.transcribe.run import transcribe
+    from tests.audio_samples import speak
+
+    turns = Scheduler(cores=2, max_jobs=5)
+    monkeypatch.setattr(scheduler_module, "SCHEDULER", turns)
+    granted, acquire = [], turns.acquire
+
+    def watched(job, *args, **kwargs):
+        threads = acquire(job, *args, **kwargs)
+        granted.append((job.kind, threads, turns.snapshot()["free"]))
+        return threads
+
+    monkeypatch.setattr(turns, "acquire", watched)
+    clip = speak("open the door", tmp_path / "door.wav")
+    *_, (text, _, record, _) = transcribe(str(clip), engine="pocketsphinx", phrases="open the door\nclose the door")
+    assert text == "open the door" and record["engine"] == "pocketsphinx"
+    assert granted and all(g == ("pocketsphinx", 1, 1) for g in granted)   # one thread, one core left free
+    assert turns.snapshot() == {"cores": 2, "free": 2, "jobs": 0, "waiting": 0, "running": 0}
