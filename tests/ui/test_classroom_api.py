@@ -1,10 +1,12 @@
 """A class at once, through the public API: runs share the cores in turns (core/scheduler.py), a short run
 is not stuck behind long ones, and a client that goes away gives its cores back."""
 
+import re
 import subprocess
 import sys
 import time
 
+import pytest
 from gradio_client import Client
 
 LONG = dict(dataset="digits", hidden_sizes="64, 64", optimizer="adam", learning_rate=0.01, epochs=150,
@@ -83,3 +85,32 @@ def test_a_pocketsphinx_transcription_takes_one_core_in_turn(tmp_path, monkeypat
     assert text == "open the door" and record["engine"] == "pocketsphinx"
     assert granted and all(g == ("pocketsphinx", 1, 1) for g in granted)   # one thread, one core left free
     assert turns.snapshot() == {"cores": 2, "free": 2, "jobs": 0, "waiting": 0, "running": 0}
+
+
+def test_a_run_waiting_for_a_core_is_told_its_place_and_the_wait(app_url, client, tmp_path):
+    """While pocketsphinx decodes long clips on every core (units that cannot be cut short), a Train
+    run's status says it is waiting, its place in line and about how long."""
+    from gradio_client import handle_file
+
+    from core import config
+    from tests.audio_samples import speak
+
+    cores = wait_for(client, lambda s: s["jobs"] == 0)["cores"]
+    if cores > config.CONCURRENCY["transcribe"]:
+        pytest.skip(f"{cores} cores: more than the {config.CONCURRENCY['transcribe']} transcriptions served at once")
+    clip = speak(" ".join(["Good morning class, today we train a small neural network."] * 6), tmp_path / "long.wav")
+    decoding = [Client(app_url, verbose=False).submit(handle_file(str(clip)), engine="pocketsphinx",
+                                                      api_name="/transcribe") for _ in range(cores)]
+    try:
+        busy = wait_for(client, lambda s: s["running"] == cores and s["free"] == 0)
+        assert busy["free"] == 0, busy
+        run = Client(app_url, verbose=False).submit(**SHORT, api_name="/train")
+        run.result(timeout=120)
+        statuses = [out[0] for out in run.outputs()]
+        waiting = [s for s in statuses if s.startswith("⏳")]
+        assert waiting, statuses[:3]
+        assert re.search(r"1 in line, [1-9]\d* ahead of you, about \d+\.\d s", waiting[0]), waiting[0]
+        assert statuses[-1].startswith("**Done**: 10 epochs")
+    finally:
+        for job in decoding:
+            job.result(timeout=120)
