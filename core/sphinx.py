@@ -24,6 +24,7 @@ trie writes lookup caches as it scores.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import threading
 import time
@@ -40,6 +41,7 @@ from core.errors import InvalidInput
 from core.validate import short_text
 
 FIELD = "Phrases"
+PARENT_CHECK_S = 1.0        # how often a worker process checks that the server that started it is alive
 _IDLE_DECODERS = 2          # idle decoders kept per mode; more are built while more are busy
 _SHOWN_UNKNOWN = 10         # unknown words named in the message, at most
 _QUIET_DB = 40              # leading and trailing frames this far under the loudest are cut ...
@@ -235,8 +237,20 @@ def _workers() -> ProcessPoolExecutor:
     global _processes
     with _processes_lock:
         if _processes is None:
-            _processes = ProcessPoolExecutor(max_workers=config.cores(), mp_context=multiprocessing.get_context("spawn"))
+            _processes = ProcessPoolExecutor(max_workers=config.cores(), mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_leave_with_parent, initargs=(os.getpid(),))
         return _processes
+
+
+def _leave_with_parent(parent: int) -> None:
+    """In a worker: exit once the server that started it is gone (killed, say), instead of living on
+    as an orphan with its decoders in memory."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def warm_up() -> None:

@@ -254,3 +254,39 @@ def test_recognising_leaves_the_server_s_other_threads_running(speak):
         done.set()
         counter.join()
     assert during > 20 * max(held, 1.0), (during, held)
+
+
+def test_worker_processes_leave_when_the_server_is_killed(tmp_path):
+    """A server killed outright (no clean shutdown) leaves no pocketsphinx worker behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import numpy as np, time\n"
+              "from core import sphinx\n"
+              "sphinx.recognize(np.zeros(1600, dtype=np.float32))\n"
+              "print(*[p.pid for p in sphinx._workers()._processes.values()], flush=True)\n"
+              "time.sleep(60)\n")
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        workers = [int(p) for p in server.stdout.readline().split()]
+        assert workers
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        with open(f"/proc/{pid}/stat") as stat:              # a zombie is gone for our purpose
+            return stat.read().split()[2] != "Z"
+
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in workers)
