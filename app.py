@@ -7,16 +7,18 @@ import threading
 
 import gradio as gr
 
-from tabs import augment, common, generate, i18n, pretrain, quantize, train, transcribe, uploads
+from tabs import augment, cluster, common, generate, i18n, pretrain, quantize, train, transcribe, uploads
 
 TITLE = "DL Lab"
 
 
 def server_load() -> dict:
-    """How busy the cores are (core/scheduler.py): cores, free cores, runs admitted, computing now, waiting."""
+    """How busy the cores are (core/scheduler.py): cores, free cores, runs admitted, computing now, waiting;
+    and where training runs compute (core/cluster.py): "cluster" is off, connecting, ready or unavailable."""
+    from core import cluster
     from core.scheduler import SCHEDULER
 
-    return SCHEDULER.snapshot()
+    return {**SCHEDULER.snapshot(), "cluster": cluster.status().state}
 
 
 def build_demo() -> gr.Blocks:
@@ -33,6 +35,7 @@ def build_demo() -> gr.Blocks:
             texts.make(gr.Markdown, value_key="app.header")
             switch = gr.Radio(list(i18n.LANGUAGES), value=i18n.DEFAULT, label=i18n.tr("en", "app.language"),
                               elem_id="language", scale=0, min_width=200)
+        cluster.build(demo, switch)
         with gr.Tabs():
             texts.extend(train.build(lang, history, switch))
             texts.extend(augment.build(lang, switch))
@@ -61,6 +64,9 @@ demo = build_demo() if __name__ != "__mp_main__" else None
 # Each capability's warm-up ("module.function"), run in the background once the server is up.
 # They are named, not imported, so that start-up does not import torch or OpenCV.
 WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up", "core.generate.warm_up", "core.sphinx.warm_up")
+# The Ray cluster, when DLLAB_RAY_ADDRESS names one, is connected from the main thread once the server
+# is up: a local Ray instance's processes end when the thread that started them ends.
+CONNECT = ("core.cluster.warm_up",)
 
 
 def warm_up(names=WARM_UPS) -> None:
@@ -90,4 +96,5 @@ if __name__ == "__main__":
     logging.getLogger("httpx").setLevel(logging.WARNING)
     demo.launch(prevent_thread_lock=True, **launch_options())
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    warm_up(CONNECT)
     demo.block_thread()

@@ -25,6 +25,18 @@ class DLLabError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        # Pickled as it is (a run on a Ray worker raises it in the web process): not rebuilt
+        # from its message, which is not a key.
+        return _restore, (type(self), self.__dict__)
+
+
+def _restore(cls, state: dict) -> "DLLabError":
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error.message)
+    return error
+
 
 class InvalidInput(DLLabError):
     """A parameter is missing, of the wrong type or outside its allowed range.
@@ -47,3 +59,7 @@ class ResourceLimit(DLLabError):
 
 class TrainingDiverged(DLLabError):
     """The loss became NaN or infinite; the curves recorded so far are still valid."""
+
+
+class ClusterError(DLLabError):
+    """A run on the Ray cluster could not finish: its worker died, or the cluster went away."""

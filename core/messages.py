@@ -46,6 +46,8 @@ MESSAGES: dict[str, str] = {
     "needs_images": "The {model} reads images: choose the digits dataset, or the MLP for this data.",
     "optimizer_unknown": "Unknown optimizer '{value}'.",
     "class_busy": "The class is busy: {jobs} runs are sharing the cores right now. Try again in a minute.",
+    "cluster_run_lost": "The Ray worker computing this run stopped before it finished ({detail}). The epochs "
+                        "shown so far stand; press the button again to start a new run.",
     "too_many_steps": "This run would take {steps} optimizer steps (epochs × batches per epoch); the limit "
                       "is {max}. Use a larger batch size or fewer epochs.",
     "batch_too_big": "Batch size ({batch}) is larger than the training set ({rows} rows). Choose at most {rows}.",

@@ -173,6 +173,16 @@ def in_turns(kind: str, units, should_stop=None, most: int | None = None):
         yield from scheduled(units, job)
 
 
+def train_epochs(run, should_stop):
+    """A core.train.TrainingRun's epochs: on the Ray cluster when one is connected (core.cluster),
+    else here, in turns."""
+    from core import cluster
+
+    if cluster.ready():
+        return cluster.train_epochs(run, should_stop)
+    return in_turns("train", run.epochs(), should_stop)
+
+
 def waiting_line(lang: str, waiting) -> str:
     """The status line of a run waiting for a core (a core.scheduler.Waiting)."""
     from tabs.i18n import tr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -95,16 +96,26 @@ def app_hf_home(root: Path, english: Path, chinese: Path, asr: Path | None = Non
     return root
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir, tiny_whisper_dir):
-    """`python app.py` started as a user starts it, on a free port given by GRADIO_SERVER_PORT."""
+def require_ray() -> None:
+    """Skip the calling test, saying why, where Ray is not installed (fail it when DLLAB_REQUIRE_RAY=1,
+    as in CI, which installs requirements-ray.txt)."""
+    if importlib.util.find_spec("ray") is None:
+        reason = "Ray is not installed (pip install -r requirements-ray.txt)"
+        if os.environ.get("DLLAB_REQUIRE_RAY") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def serve_app(tmp_path_factory, models: tuple[Path, ...], **settings):
+    """`python app.py` started as a user starts it, on a free port given by GRADIO_SERVER_PORT, with
+    ``settings`` added to its environment; yields its URL and stops it afterwards."""
     port = free_port()
-    hf_home = app_hf_home(tmp_path_factory.mktemp("app-hf"), tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir,
-                          tiny_whisper_dir)
+    hf_home = app_hf_home(tmp_path_factory.mktemp("app-hf"), *models)
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                PYTHONUNBUFFERED="1", HF_HOME=str(hf_home))
-    for setting in ("DLLAB_TEXT_MODEL", "DLLAB_ASR_MODEL", "DLLAB_WHISPER_MODEL"):
+    for setting in ("DLLAB_TEXT_MODEL", "DLLAB_ASR_MODEL", "DLLAB_WHISPER_MODEL", "DLLAB_RAY_ADDRESS"):
         env.pop(setting, None)
+    env.update(settings)
     log = tmp_path_factory.mktemp("app") / "app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out,
@@ -121,6 +132,33 @@ def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir, tiny_whisper_dir):
+    """The app, computing in its own process."""
+    yield from serve_app(tmp_path_factory, (tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir, tiny_whisper_dir))
+
+
+@pytest.fixture(scope="session")
+def ray_app_url(tmp_path_factory, tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir, tiny_whisper_dir):
+    """The app with DLLAB_RAY_ADDRESS=local: heavy runs on a Ray instance it starts (once it is connected).
+    Skips with the reason where Ray is not installed (fails instead when DLLAB_REQUIRE_RAY=1, as in CI)."""
+    from gradio_client import Client
+
+    require_ray()
+    server = serve_app(tmp_path_factory, (tiny_gpt2_dir, tiny_chinese_gpt2_dir, tiny_asr_dir, tiny_whisper_dir),
+                       DLLAB_RAY_ADDRESS="local")
+    try:
+        url = next(server)
+        client, deadline = Client(url, verbose=False), time.monotonic() + 90
+        while (state := client.predict(api_name="/server_load")["cluster"]) == "connecting" \
+                and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert state == "ready", f"the app's Ray instance is {state}"
+        yield url
+    finally:
+        server.close()
 
 
 def readme_example(marker: str, app_url: str) -> str:

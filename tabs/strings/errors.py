@@ -36,6 +36,8 @@ ZH = {
     "error.needs_images": "{model} 读取的是图像：请选择手写数字数据集，或者对这份数据使用 MLP。",
     "error.optimizer_unknown": "未知的优化器 '{value}'。",
     "error.class_busy": "全班都在用：现在有 {jobs} 个任务在共用 CPU 核。请一分钟后再试。",
+    "error.cluster_run_lost": "计算这次训练的 Ray 工作进程在完成前停止了（{detail}）。已显示的轮次结果仍然有效；"
+                              "再按一次按钮即可开始新的训练。",
     "error.too_many_steps": "这次训练需要 {steps} 个优化步（轮数 × 每轮批次数）；上限是 {max}。请增大批大小或减少轮数。",
     "error.batch_too_big": "批大小（{batch}）超过了训练集的行数（{rows} 行）。请最多选择 {rows}。",
     "error.diverged": "训练在第 {epoch} 轮发散：损失变成了无穷大或 NaN。对 {optimizer} 来说学习率 {lr} 太大了；"

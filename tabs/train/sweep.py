@@ -6,8 +6,8 @@ import gradio as gr
 
 from core import config
 from core.scheduler import Waiting
-from tabs.common import (error_boundary, in_turns, record_accordion, session_key,
-                         table, throttled, waiting_line)
+from tabs.common import (error_boundary, record_accordion, session_key, table, throttled, train_epochs,
+                         waiting_line)
 from tabs.i18n import Texts, tr
 from tabs.train.settings import (OPTIMIZER_CHOICES, Settings, plot_text, stop_training, stops,
                                  validated_config)
@@ -45,7 +45,7 @@ def sweep(dataset, hidden_sizes, optimizer, learning_rate, epochs, batch_size, d
             status = tr(lang, "sweep.running", i=i + 1, n=len(configs), name=name)
             yield status, plots.overlay_curves(curves, base.epochs, words), gr.skip(), gr.skip()
             try:
-                for record, due in throttled(in_turns("train", run.epochs(), stop.is_set), config.PLOT_INTERVAL_S):
+                for record, due in throttled(train_epochs(run, stop.is_set), config.PLOT_INTERVAL_S):
                     if isinstance(record, Waiting):
                         yield waiting_line(lang, record), gr.skip(), gr.skip(), gr.skip()
                     elif due:

@@ -119,3 +119,19 @@ def test_every_child_of_a_tab_bar_is_a_tab():
               for tabs in demo.blocks.values() if isinstance(tabs, gr.Tabs)
               for child in tabs.children if not isinstance(child, gr.Tab)]
     assert strays == []
+
+
+def test_the_cluster_line_says_where_runs_compute_in_both_languages(monkeypatch):
+    from core import cluster
+    from tabs.cluster import line
+
+    monkeypatch.setattr(cluster, "_status", cluster.Status("off", None))
+    assert line("en") == ("", False)
+    monkeypatch.setattr(cluster, "_status", cluster.Status("connecting", "local"))
+    assert line("en") == ("⏳ Connecting to the Ray cluster at `local`. Until it answers, runs compute on this server.",
+                          True)
+    monkeypatch.setattr(cluster, "_status", cluster.Status("unavailable", "ray://head:10001", "ConnectionError: timeout"))
+    text, connecting = line("zh")
+    assert not connecting and "ray://head:10001" in text and "ConnectionError: timeout" in text and "本服务器" in text
+    monkeypatch.setattr(cluster, "_status", cluster.Status("ready", "auto"))
+    assert line("en")[0] == "🛰️ Training runs compute on the Ray cluster at `auto`."

@@ -43,7 +43,7 @@ def test_every_key_the_ui_uses_exists():
 def raised_error_keys() -> set[str]:
     """Every error key raised in core/ and tabs/: DLLabError("key", ...), InvalidInput(field, "key", ...)."""
     code = source("core/*.py", "tabs/**/*.py")
-    keys = set(re.findall(r'(?:DLLabError|ResourceLimit|TrainingDiverged|ModelUnavailable)\(\s*"([a-z_0-9]+)"', code))
+    keys = set(re.findall(r'(?:DLLabError|ResourceLimit|TrainingDiverged|ModelUnavailable|ClusterError)\(\s*"([a-z_0-9]+)"', code))
     keys |= set(re.findall(r'InvalidInput\(\s*[^,()]+,\s*"([a-z_0-9]+)"', code))
     keys |= set(re.findall(r'_fail\(label, "([a-z_0-9]+)"', code))
     return keys

@@ -1,4 +1,6 @@
-"""The Train tab through its public API, as a gradio_client user (or a Space visitor) calls it."""
+"""The Train tab through its public API, as a gradio_client user (or a Space visitor) calls it: every
+test runs against the app computing in its own process and against the app with a local Ray instance
+(DLLAB_RAY_ADDRESS=local), where the runs compute on Ray's workers."""
 
 import threading
 import time
@@ -10,6 +12,12 @@ from tests.conftest import readme_example
 
 GOOD = dict(dataset="moons", hidden_sizes="64, 64", optimizer="adam", learning_rate=0.01, epochs=15,
             batch_size=32, dropout=0.1, weight_decay=0.0, seed=0)
+
+
+@pytest.fixture(scope="module", params=["in-process", "ray"])
+def app_url(request):
+    """Each test against both servers (the Ray one skips, saying why, where Ray is not installed)."""
+    return request.getfixturevalue("app_url" if request.param == "in-process" else "ray_app_url")
 
 
 def train(client, **changes):

@@ -1,0 +1,236 @@
+"""Heavy work on a Ray cluster when DLLAB_RAY_ADDRESS says so; in this process otherwise.
+
+- DLLAB_RAY_ADDRESS unset or empty: every run computes in the web process, in turns
+  (core/scheduler.py). That is the embedded default, and nothing here imports Ray.
+- ``local``: a Ray instance started by this process, sized to config.cores() with a small
+  object store.
+- ``ray://host:10001``: a running cluster, through Ray Client.
+- ``auto``: the cluster this machine is a node of.
+
+Ray is imported only when configured, and connected by ``warm_up`` once the server is up (a local
+start takes several seconds, while the page already serves). Until then, and for good when it cannot
+connect, runs compute in-process; ``status()`` says which and why, for the log and the page.
+
+Training runs stream their epochs back from a Ray generator task (``train_epochs``). The task
+builds the same run from the same settings and seeds, so its records are the ones an in-process
+run makes; each epoch brings the model's weights along, so the page's plots and the finished
+run's metrics, export and history are computed from the very weights the cluster trained. Stop is
+a flag in a small actor that the task reads between batches; a client that goes away cancels the
+task; a worker that dies ends the run with a message, and the next run starts a new worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from core.errors import ClusterError, DLLabError
+
+log = logging.getLogger("dllab")
+
+ENV = "DLLAB_RAY_ADDRESS"
+OBJECT_STORE_BYTES = 128 * 1024 * 1024     # a local instance's store: runs pass weights of a few MB at most
+STOP_POLL_S = 0.05                         # how often a task on the cluster reads its Stop flag
+WAIT_S = 0.1                               # how often the web process checks its own Stop while a run computes
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str              # "off", "connecting", "ready", "unavailable"
+    address: str | None
+    detail: str = ""        # why it is unavailable; what it is connected to
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+
+_lock = threading.Lock()
+_status = Status("off", None)
+_signals = None          # the Stop-flag actor
+
+
+def address() -> str | None:
+    """DLLAB_RAY_ADDRESS, checked: None (unset), "local", "auto" or "ray://host:port"."""
+    raw = os.environ.get(ENV, "").strip()
+    if not raw:
+        return None
+    if raw in ("local", "auto"):
+        return raw
+    host, _, port = raw.removeprefix("ray://").rpartition(":")
+    if raw.startswith("ray://") and host and port.isdigit() and 0 < int(port) < 65536:
+        return raw
+    raise ValueError(f"{ENV} must be 'local', 'auto' or 'ray://host:port', got {raw!r}")
+
+
+def status() -> Status:
+    with _lock:
+        return _status
+
+
+def ready() -> bool:
+    return _status.ready
+
+
+def _set(new: Status) -> None:
+    global _status
+    with _lock:
+        _status = new
+
+
+def warm_up() -> None:
+    """Connect to the configured cluster (app.py runs this once the server is up). Call it from a
+    thread that lives as long as the server, the main thread say: Ray's processes for a ``local``
+    instance end when the thread that started them ends."""
+    try:
+        where = address()
+    except ValueError as bad:
+        _set(Status("unavailable", os.environ.get(ENV), str(bad)))
+        log.warning("Ray not used, runs compute in this process: %s", bad)
+        return
+    if where is None:
+        return
+    _set(Status("connecting", where))
+    started = time.perf_counter()
+    try:
+        _connect(where)
+    except Exception as exc:  # noqa: BLE001 - any failure means: compute in-process, and say why
+        detail = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        _set(Status("unavailable", where, detail))
+        log.warning("Ray at %s is unavailable, runs compute in this process: %s", where, detail)
+        return
+    _set(Status("ready", where, f"connected in {time.perf_counter() - started:.1f} s"))
+    log.info("Ray at %s: heavy runs compute on the cluster (connected in %.1f s)",
+             where, time.perf_counter() - started)
+
+
+def _connect(where: str) -> None:
+    global _signals
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("Ray is not installed (pip install -r requirements-ray.txt)") from None
+    import core
+
+    runtime_env = {"py_modules": [str(Path(core.__file__).parent)],        # workers need only the packages
+                   "env_vars": {k: v for k, v in os.environ.items()
+                                if k.startswith(("DLLAB_", "HF_")) and k != ENV}}
+    options = dict(runtime_env=runtime_env, log_to_driver=False, ignore_reinit_error=True)
+    if where == "local":
+        from core import config
+
+        ray.init(num_cpus=config.cores(), include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
+                 **options)
+    else:
+        ray.init(address=where, **options)
+    _signals = ray.remote(num_cpus=0)(_StopFlags).remote()
+    ray.get(_signals.is_set.remote(""), timeout=60)       # the actor is up: the cluster answers
+
+
+def shutdown() -> None:
+    """Disconnect (tests); runs compute in-process afterwards."""
+    global _signals
+    if _status.state in ("ready", "connecting"):
+        import ray
+
+        ray.shutdown()
+    _signals = None
+    _set(Status("off", None))
+
+
+class _StopFlags:
+    """An actor holding the runs whose user pressed Stop, by run id."""
+
+    def __init__(self):
+        self._stopped: set[str] = set()
+
+    def set(self, run_id: str) -> None:
+        self._stopped.add(run_id)
+
+    def clear(self, run_id: str) -> None:
+        self._stopped.discard(run_id)
+
+    def is_set(self, run_id: str) -> bool:
+        return run_id in self._stopped
+
+
+class _RemoteStop:
+    """should_stop() for a run on the cluster: its flag, read at most every STOP_POLL_S."""
+
+    def __init__(self, flags, run_id: str):
+        self._flags, self._run_id, self._next, self._stopped = flags, run_id, 0.0, False
+
+    def __call__(self) -> bool:
+        if not self._stopped and time.monotonic() >= self._next:
+            import ray
+
+            self._stopped = ray.get(self._flags.is_set.remote(self._run_id))
+            self._next = time.monotonic() + STOP_POLL_S
+        return self._stopped
+
+
+def _train_task(cfg, data, run_id, flags):
+    """On a worker: the run, epoch by epoch, each record with the weights it ended on."""
+    import torch
+
+    from core.train import TrainingRun
+
+    torch.set_num_threads(1)                   # a task has one CPU of the cluster's
+    run = TrainingRun(cfg, should_stop=_RemoteStop(flags, run_id), data=data)
+    yield "worker", os.getpid()
+    for record in run.epochs():
+        yield "epoch", (record, run.model.state_dict())
+    yield "end", (run.stopped, run._seconds, run.model.state_dict())
+
+
+_train_remote = None
+
+
+def train_epochs(run, should_stop) -> Iterator:
+    """``run.epochs()`` computed on the cluster: the same EpochRecords, and ``run`` (built here from the
+    same settings) follows: its history, its model's weights after every epoch, and in the end
+    whether it stopped and how long it computed. ``should_stop``: this user's Stop."""
+    global _train_remote
+    import ray
+
+    if _train_remote is None:
+        _train_remote = ray.remote(num_cpus=1, max_retries=0)(_train_task)
+    run_id = uuid.uuid4().hex
+    stream = _train_remote.remote(run.config, run.data, run_id, _signals)
+    told_stop = False
+    try:
+        while True:
+            ready_now, _ = ray.wait([stream], timeout=WAIT_S)
+            if should_stop() and not told_stop:
+                _signals.set.remote(run_id)
+                told_stop = True
+            if not ready_now:
+                continue
+            try:
+                kind, value = ray.get(next(stream))
+            except StopIteration:
+                return
+            except ray.exceptions.RayError as failed:
+                cause = getattr(failed, "cause", None)
+                if isinstance(cause, DLLabError):        # the run's own error (it diverged, say)
+                    raise cause from None
+                raise ClusterError("cluster_run_lost", detail=type(failed).__name__) from None
+            if kind == "worker":
+                run.worker_pid = value
+            elif kind == "epoch":
+                record, weights = value
+                run.model.load_state_dict(weights)
+                run.history.append(record)
+                yield record
+            else:
+                run.stopped, run._seconds, weights = value
+                run.model.load_state_dict(weights)
+    finally:
+        ray.cancel(stream)                        # a client that went away: the cluster stops too
+        _signals.clear.remote(run_id)

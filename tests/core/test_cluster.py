@@ -1,0 +1,162 @@
+"""core/cluster.py: training runs on a local Ray instance give the in-process results, stop, survive a
+killed worker, and an unusable address falls back to in-process work with a reason."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from core import cluster
+from core.errors import ClusterError, DLLabError, TrainingDiverged
+from core.train import TrainConfig, TrainingRun
+from tests.conftest import require_ray
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    require_ray()
+    before = os.environ.get(cluster.ENV)
+    os.environ[cluster.ENV] = "local"
+    try:
+        cluster.warm_up()
+        assert cluster.status().state == "ready", cluster.status()
+        yield
+    finally:
+        cluster.shutdown()
+        if before is None:
+            os.environ.pop(cluster.ENV, None)
+        else:
+            os.environ[cluster.ENV] = before
+
+
+def config(**changes):
+    settings = dict(dataset="moons", hidden_sizes="32, 32", optimizer="adam", learning_rate=0.01, epochs=8,
+                    batch_size=32, seed=5, dropout=0.2)
+    return TrainConfig.from_user(**{**settings, **changes})
+
+
+def in_process(cfg):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                       # a task on the cluster computes on one thread
+    try:
+        run = TrainingRun(cfg)
+        records = list(run.epochs())
+    finally:
+        torch.set_num_threads(threads)
+    return run, records
+
+
+@pytest.mark.parametrize("raw, expected", [("", None), ("  ", None), ("local", "local"), ("auto", "auto"),
+                                           ("ray://head:10001", "ray://head:10001")])
+def test_the_address_setting(monkeypatch, raw, expected):
+    monkeypatch.setenv(cluster.ENV, raw)
+    assert cluster.address() == expected
+
+
+@pytest.mark.parametrize("raw", ["http://head:10001", "ray://head", "ray://head:port", "ray://:10001", "yes"])
+def test_a_malformed_address_is_refused_with_the_forms_that_work(monkeypatch, raw):
+    monkeypatch.setenv(cluster.ENV, raw)
+    with pytest.raises(ValueError, match="'local', 'auto' or 'ray://host:port'"):
+        cluster.address()
+
+
+def test_with_no_address_nothing_connects_and_ray_is_not_imported():
+    code = ("import sys; from core import cluster; cluster.warm_up(); "
+            "print(cluster.status().state, 'ray' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != cluster.ENV}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["off", "False"], out.stderr
+
+
+@pytest.mark.parametrize("raw, reason", [("auto", "ConnectionError"), ("ray://nowhere", "must be 'local'")])
+def test_an_unusable_cluster_falls_back_to_this_process_and_says_why(raw, reason):
+    require_ray()
+    code = "from core import cluster; cluster.warm_up(); s = cluster.status(); print(s.state); print(s.detail)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, cluster.ENV: raw},
+                         capture_output=True, text=True, timeout=120)
+    state, detail = out.stdout.splitlines()[:2]
+    assert state == "unavailable" and reason in detail
+    assert "runs compute in this process" in out.stderr         # the log says so too
+
+
+def test_a_run_on_the_cluster_is_the_run_in_process(local_ray):
+    cfg = config()
+    here, records_here = in_process(cfg)
+    there = TrainingRun(cfg)
+    records_there = list(cluster.train_epochs(there, lambda: False))
+    assert records_there == there.history and len(records_there) == cfg.epochs
+    assert [(r.train_loss, r.val_loss, r.val_accuracy) for r in records_there] == \
+           [(r.train_loss, r.val_loss, r.val_accuracy) for r in records_here]
+    for (name, a), b in zip(there.model.state_dict().items(), here.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert not there.stopped and there.result().metrics == here.result().metrics
+
+
+def test_each_record_brings_the_weights_the_epoch_ended_on(local_ray):
+    cfg = config(epochs=3)
+    there = TrainingRun(cfg)
+    seen = [[p.clone() for p in there.model.parameters()] for _ in cluster.train_epochs(there, lambda: False)]
+    assert all(not torch.equal(a[0], b[0]) for a, b in zip(seen, seen[1:]))     # the plots follow the training
+
+
+def test_stop_ends_a_run_on_the_cluster_with_the_epochs_it_finished(local_ray):
+    cfg = config(dataset="digits", hidden_sizes="128", epochs=200, batch_size=16)
+    run = TrainingRun(cfg)
+    pressed = []
+    for record in cluster.train_epochs(run, lambda: bool(pressed)):
+        pressed.append(record)
+    assert run.stopped and 1 <= len(run.history) < cfg.epochs
+    assert run.result().stopped
+
+
+def test_a_run_that_diverges_on_the_cluster_says_so(local_ray):
+    run = TrainingRun(config(optimizer="sgd", learning_rate=10.0, hidden_sizes="64, 64", epochs=30))
+    with pytest.raises(TrainingDiverged) as diverged:
+        list(cluster.train_epochs(run, lambda: False))
+    assert "diverged" in str(diverged.value).lower() or diverged.value.key == "diverged"
+
+
+def test_a_killed_worker_ends_its_run_with_a_message_and_the_next_run_works(local_ray):
+    run = TrainingRun(config(dataset="digits", hidden_sizes="128", epochs=300, batch_size=16))
+    with pytest.raises(ClusterError) as lost:
+        for record in cluster.train_epochs(run, lambda: False):
+            if record.epoch == 1:
+                os.kill(run.worker_pid, signal.SIGKILL)
+    assert lost.value.key == "cluster_run_lost" and "press the button again" in str(lost.value)
+    assert 1 <= len(run.history) < 300
+    again = TrainingRun(config(epochs=3))
+    assert len(list(cluster.train_epochs(again, lambda: False))) == 3
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_client_that_goes_away_cancels_its_run_on_the_cluster(local_ray):
+    run = TrainingRun(config(dataset="digits", hidden_sizes="128", epochs=300, batch_size=16))
+    records = cluster.train_epochs(run, lambda: False)
+    next(records)
+    pid = run.worker_pid
+    records.close()                                          # what Gradio does when the browser goes away
+    time.sleep(1.0)
+    before = cpu_seconds(pid)
+    time.sleep(1.0)
+    assert cpu_seconds(pid) - before < 0.3                   # it no longer computes: the task was cancelled
+
+
+def test_errors_keep_their_key_and_values_through_pickling():
+    import pickle
+
+    error = TrainingDiverged("diverged", epoch=3, lr="10", optimizer="SGD")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is TrainingDiverged and again.key == "diverged" and again.params == error.params
+    assert str(again) == str(error)
+    assert isinstance(again, DLLabError)
