@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,8 +153,10 @@ def timed(client, request: Request, files: Files) -> Outcome:
     return Outcome(request, start, time.monotonic(), error)
 
 
-def under_load(url: str, files: Files, students: int, seconds: float) -> tuple[list[Outcome], float]:
-    """Every student's outcomes, and the wall time from the start to the last reply."""
+def under_load(url: str, files: Files, students: int, seconds: float,
+               plan=request_for) -> tuple[list[Outcome], float]:
+    """Every student's outcomes, and the wall time from the start to the last reply. ``plan(i, k)``:
+    student i's k-th request."""
     from gradio_client import Client
 
     clients = [Client(url, verbose=False) for _ in range(students)]
@@ -165,7 +168,7 @@ def under_load(url: str, files: Files, students: int, seconds: float) -> tuple[l
     def student(i: int) -> None:
         k = 0
         while time.monotonic() < deadline:
-            outcome = timed(clients[i], request_for(i, k), files)
+            outcome = timed(clients[i], plan(i, k), files)
             k += 1
             with lock:
                 outcomes.append(outcome)
@@ -256,6 +259,38 @@ def server_log_problems(log: Path) -> list[str]:
     return [line for line in lines if "ERROR" in line or "Traceback" in line]
 
 
+@contextmanager
+def serving(folder: Path, model: str, port: int = 0, **settings):
+    """``python app.py`` as users start it, with the stand-in text model and ``settings`` in its
+    environment; yields (process, url, log path). Its log's last lines are printed if the block fails."""
+    from tests.conftest import wait_for_http
+
+    port = port or free_port()
+    env = dict({k: v for k, v in os.environ.items() if k != "DLLAB_RAY_ADDRESS"}, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", HF_HUB_OFFLINE="1",
+               GRADIO_ANALYTICS_ENABLED="False", DLLAB_TEXT_MODEL=model, PYTHONUNBUFFERED="1",
+               PYTHONFAULTHANDLER="1", **settings)      # a crash in native code leaves its stack in the log
+    log = folder / f"app-{port}.log"
+    with open(log, "w") as out:
+        app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for_http(url, app)
+        yield app, url, log
+    except BaseException:
+        kept = Path(tempfile.gettempdir()) / f"dllab-classroom-app-{app.pid}.log"
+        shutil.copy(log, kept)
+        print(f"--- the app's log (kept in {kept}), last lines ---\n"
+              + "\n".join(log.read_text(errors="replace").splitlines()[-60:]))
+        raise
+    finally:
+        app.terminate()
+        try:
+            app.wait(10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=8)
@@ -269,63 +304,43 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     from bench.generate import stand_in_model
-    from tests.conftest import wait_for_http
 
     hf_logging.disable_progress_bar()
 
     folder = Path(tempfile.mkdtemp(prefix="dllab-classroom-"))
-    app = None
     try:
         model = stand_in_model(folder / "gpt2-small-random")
         files = Files(folder, args.students)
-        port = args.port or free_port()
-        env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", HF_HUB_OFFLINE="1",
-                   GRADIO_ANALYTICS_ENABLED="False", DLLAB_TEXT_MODEL=model, PYTHONUNBUFFERED="1",
-                   PYTHONFAULTHANDLER="1")      # a crash in native code leaves its stack in the log
-        log = folder / "app.log"
-        with open(log, "w") as out:
-            app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url, app)
-        warm = Client(url, verbose=False)
-        for kind in MIX:                 # loads GPT-2, pocketsphinx, OpenCV, the plots: not what is measured
-            outcome = timed(warm, Request(kind, 0, -1, 0), files)
-            if outcome.error:
-                print(f"warm-up {kind} failed: {outcome.error}")
-        before = rss_mb(app)
-        loaded, wall = under_load(url, files, args.students, args.seconds)
-        after = rss_mb(app)
-        done = [o.request for o in sorted(loaded, key=lambda o: o.start) if not o.error]
-        replayed = alone(url, files, done, args.replay_seconds)
-        end = rss_mb(app)
-        print(f"app: python app.py, text model: GPT-2 small architecture with random weights; {args.students} "
-              f"students, back to back, for {args.seconds:.0f} s; mix per student: {', '.join(MIX)} in turn, "
-              "student 0 first does the long run")
-        speed_up, p95_ratio, failures = report(loaded, wall, replayed, done, args.students, args.seconds)
-        print(f"server RSS: {before[0]:.0f} MB before the students, {after[0]:.0f} MB after them, "
-              f"{end[0]:.0f} MB after the replay (peak {end[1]:.0f} MB)")
-        problems = server_log_problems(log)
-        print(f"server log: {len(problems)} lines with ERROR or Traceback" + (":" if problems else ""))
-        for line in dict.fromkeys(problems[:20]):
-            print(f"  {line[:300]}")
-        print(f"speed-up: {speed_up:.2f} (goal ≥ 1.2); short-train p95 under load ÷ alone: {p95_ratio:.1f} "
-              f"(goal ≤ 3); failures: {failures}")
-    except BaseException:
-        if app is not None:
-            kept = Path(tempfile.gettempdir()) / f"dllab-classroom-app-{app.pid}.log"
-            shutil.copy(log, kept)
-            print(f"--- the app's log (kept in {kept}), last lines ---\n"
-                  + "\n".join(log.read_text(errors="replace").splitlines()[-60:]))
-        raise
+        with serving(folder, model, args.port) as (app, url, log):
+            measure(Client(url, verbose=False), app, url, log, files, args)
     finally:
-        if app is not None:
-            app.terminate()
-            try:
-                app.wait(10)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(warm, app, url: str, log: Path, files: Files, args) -> None:
+    """The warm-up, the students, the replay and the report, on a started app."""
+    for kind in MIX:                 # loads GPT-2, pocketsphinx, OpenCV, the plots: not what is measured
+        outcome = timed(warm, Request(kind, 0, -1, 0), files)
+        if outcome.error:
+            print(f"warm-up {kind} failed: {outcome.error}")
+    before = rss_mb(app)
+    loaded, wall = under_load(url, files, args.students, args.seconds)
+    after = rss_mb(app)
+    done = [o.request for o in sorted(loaded, key=lambda o: o.start) if not o.error]
+    replayed = alone(url, files, done, args.replay_seconds)
+    end = rss_mb(app)
+    print(f"app: python app.py, text model: GPT-2 small architecture with random weights; {args.students} "
+          f"students, back to back, for {args.seconds:.0f} s; mix per student: {', '.join(MIX)} in turn, "
+          "student 0 first does the long run")
+    speed_up, p95_ratio, failures = report(loaded, wall, replayed, done, args.students, args.seconds)
+    print(f"server RSS: {before[0]:.0f} MB before the students, {after[0]:.0f} MB after them, "
+          f"{end[0]:.0f} MB after the replay (peak {end[1]:.0f} MB)")
+    problems = server_log_problems(log)
+    print(f"server log: {len(problems)} lines with ERROR or Traceback" + (":" if problems else ""))
+    for line in dict.fromkeys(problems[:20]):
+        print(f"  {line[:300]}")
+    print(f"speed-up: {speed_up:.2f} (goal ≥ 1.2); short-train p95 under load ÷ alone: {p95_ratio:.1f} "
+          f"(goal ≤ 3); failures: {failures}")
 
 
 if __name__ == "__main__":
