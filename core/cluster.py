@@ -11,7 +11,8 @@ Ray is imported only when configured, and connected by ``warm_up`` once the serv
 start takes several seconds, while the page already serves). Until then, and for good when it cannot
 connect, runs compute in-process; ``status()`` says which and why, for the log and the page.
 
-Training runs stream their epochs back from a Ray generator task (``train_epochs``). The task
+Training runs stream their epochs back from a Ray generator task (``train_epochs``; pretraining
+runs their steps, ``pretrain_steps``). The task
 builds the same run from the same settings and seeds, so its records are the ones an in-process
 run makes; each epoch brings the model's weights along, so the page's plots and the finished
 run's metrics, export and history are computed from the very weights the cluster trained. Stop is
@@ -38,6 +39,7 @@ ENV = "DLLAB_RAY_ADDRESS"
 OBJECT_STORE_BYTES = 128 * 1024 * 1024     # a local instance's store: runs pass weights of a few MB at most
 STOP_POLL_S = 0.05                         # how often a task on the cluster reads its Stop flag
 WAIT_S = 0.1                               # how often the web process checks its own Stop while a run computes
+BUNDLE_S = 0.05                            # a pretraining task sends its step records this often
 
 
 @dataclass(frozen=True)
@@ -189,20 +191,52 @@ def _train_task(cfg, data, run_id, flags):
     yield "end", (run.stopped, run._seconds, run.model.state_dict())
 
 
-_train_remote = None
+class _OneModel:
+    """The session's registry as a fine-tune on a worker needs it: the one model it starts from."""
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def get(self, model_id):
+        return self.entry
 
 
-def train_epochs(run, should_stop) -> Iterator:
-    """``run.epochs()`` computed on the cluster: the same EpochRecords, and ``run`` (built here from the
-    same settings) follows: its history, its model's weights after every epoch, and in the end
-    whether it stopped and how long it computed. ``should_stop``: this user's Stop."""
-    global _train_remote
+def _pretrain_task(cfg, base, run_id, flags):
+    """On a worker: the pretraining run, its step records in bundles (one object a step would cost
+    more than the step), then the weights of its model and of its from-scratch twin."""
+    import torch
+
+    from core.pretrain import PretrainRun
+
+    torch.set_num_threads(1)
+    run = PretrainRun(cfg, _OneModel(base), should_stop=_RemoteStop(flags, run_id))
+    yield "worker", os.getpid()
+    bundle, sent, last = [], time.monotonic(), None
+    for last in run.steps():
+        bundle.append(last)
+        if last.sample is not None or time.monotonic() - sent >= BUNDLE_S:
+            yield "steps", bundle
+            bundle, sent = [], time.monotonic()
+    if run.history and run.history[-1] is not last:       # stopped: its last step judged after it was sent
+        bundle.append(run.history[-1])
+    yield "steps", bundle
+    yield "end", (run.stopped, run.model.state_dict(), run.scratch.state_dict() if run.scratch is not None else None)
+
+
+_remote: dict = {}
+
+
+def _stream(task, should_stop, *args) -> Iterator[tuple[str, object]]:
+    """Start ``task`` on the cluster as a Ray generator task and yield what it yields, (kind, value)
+    pairs; meanwhile pass this user's Stop on to it. A task that fails with one of DL Lab's errors
+    raises it here; one whose worker died raises ClusterError. Closing this generator (a client that
+    went away) cancels the task."""
     import ray
 
-    if _train_remote is None:
-        _train_remote = ray.remote(num_cpus=1, max_retries=0)(_train_task)
+    if task not in _remote:
+        _remote[task] = ray.remote(num_cpus=1, max_retries=0)(task)
     run_id = uuid.uuid4().hex
-    stream = _train_remote.remote(run.config, run.data, run_id, _signals)
+    stream = _remote[task].remote(*args, run_id, _signals)
     told_stop = False
     try:
         while True:
@@ -213,7 +247,7 @@ def train_epochs(run, should_stop) -> Iterator:
             if not ready_now:
                 continue
             try:
-                kind, value = ray.get(next(stream))
+                yield ray.get(next(stream))
             except StopIteration:
                 return
             except ray.exceptions.RayError as failed:
@@ -221,16 +255,50 @@ def train_epochs(run, should_stop) -> Iterator:
                 if isinstance(cause, DLLabError):        # the run's own error (it diverged, say)
                     raise cause from None
                 raise ClusterError("cluster_run_lost", detail=type(failed).__name__) from None
-            if kind == "worker":
-                run.worker_pid = value
-            elif kind == "epoch":
-                record, weights = value
-                run.model.load_state_dict(weights)
-                run.history.append(record)
-                yield record
-            else:
-                run.stopped, run._seconds, weights = value
-                run.model.load_state_dict(weights)
     finally:
         ray.cancel(stream)                        # a client that went away: the cluster stops too
         _signals.clear.remote(run_id)
+
+
+def train_epochs(run, should_stop) -> Iterator:
+    """``run.epochs()`` computed on the cluster: the same EpochRecords, and ``run`` (built here from the
+    same settings) follows: its history, its model's weights after every epoch, and in the end
+    whether it stopped and how long it computed. ``should_stop``: this user's Stop."""
+    for kind, value in _stream(_train_task, should_stop, run.config, run.data):
+        if kind == "worker":
+            run.worker_pid = value
+        elif kind == "epoch":
+            record, weights = value
+            run.model.load_state_dict(weights)
+            run.history.append(record)
+            yield record
+        else:
+            run.stopped, run._seconds, weights = value
+            run.model.load_state_dict(weights)
+
+
+def pretrain_steps(run, should_stop) -> Iterator:
+    """``run.steps()`` (a core.pretrain.PretrainRun) computed on the cluster: the same StepRecords, with
+    the run's history and samples following them here, and in the end its trained weights (and its
+    from-scratch twin's), so that it registers and summarises as an in-process run does."""
+    base = run.base
+    for kind, value in _stream(_pretrain_task, should_stop, run.config, base):
+        if kind == "worker":
+            run.worker_pid = value
+        elif kind == "steps":
+            for record in value:
+                if record.sample is not None:
+                    run.samples.append((record.step, record.sample))
+                if run.history and run.history[-1].step == record.step:     # a stopped run's last step, judged
+                    run.history[-1] = record
+                else:
+                    run.history.append(record)
+                yield record
+        else:
+            run.stopped, weights, scratch = value
+            run.model.load_state_dict(weights)
+            if scratch is not None:
+                run.scratch.load_state_dict(scratch)
+            for model in (run.model, run.scratch):
+                if model is not None:
+                    model.eval()

@@ -183,6 +183,15 @@ def train_epochs(run, should_stop):
     return in_turns("train", run.epochs(), should_stop)
 
 
+def pretrain_steps(run, should_stop):
+    """A core.pretrain.PretrainRun's steps: on the Ray cluster when one is connected, else here, in turns."""
+    from core import cluster
+
+    if cluster.ready():
+        return cluster.pretrain_steps(run, should_stop)
+    return in_turns("pretrain", run.steps(), should_stop)
+
+
 def waiting_line(lang: str, waiting) -> str:
     """The status line of a run waiting for a core (a core.scheduler.Waiting)."""
     from tabs.i18n import tr

@@ -7,7 +7,7 @@ import gradio as gr
 
 from core import config
 from core.scheduler import Waiting
-from tabs.common import StopSignals, error_boundary, in_turns, session_key, throttled, waiting_line
+from tabs.common import StopSignals, error_boundary, pretrain_steps, session_key, throttled, waiting_line
 from tabs.i18n import tr
 
 _stops = StopSignals()
@@ -110,7 +110,7 @@ def pretrain(corpus="arithmetic", text="", text_file=None, digits=config.ARITHME
     stop = _stops.start(session)
     run.should_stop = stop.is_set
     try:
-        for record, due in throttled(in_turns("pretrain", run.steps(), stop.is_set), REDRAW_S):
+        for record, due in throttled(pretrain_steps(run, stop.is_set), REDRAW_S):
             if isinstance(record, Waiting):
                 yield waiting_line(lang, record), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             elif due or record.sample is not None:

@@ -160,3 +160,60 @@ def test_errors_keep_their_key_and_values_through_pickling():
     assert type(again) is TrainingDiverged and again.key == "diverged" and again.params == error.params
     assert str(again) == str(error)
     assert isinstance(again, DLLabError)
+
+
+PRETRAIN = dict(digits=1, n_layer=2, n_head=4, n_embd=32, block_size=14, learning_rate=5e-3, warmup_steps=10,
+                batch_size=64)
+
+
+def pretraining(registry, **settings):
+    from core.pretrain import PretrainConfig, PretrainRun
+
+    return PretrainRun(PretrainConfig.from_user(**{**PRETRAIN, **settings}, registry=registry), registry)
+
+
+def test_a_pretraining_run_on_the_cluster_is_the_run_in_process(local_ray):
+    from core.lm_registry import LMRegistry
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        here = pretraining(LMRegistry(), steps=120)
+        records_here = list(here.steps())
+    finally:
+        torch.set_num_threads(threads)
+    registry = LMRegistry()
+    there = pretraining(registry, steps=120)
+    records_there = list(cluster.pretrain_steps(there, lambda: False))
+    strip = lambda r: (r.step, r.train_loss, r.val_loss, r.exact_match, r.sample)    # noqa: E731 - not the timings
+    assert [strip(r) for r in records_there] == [strip(r) for r in records_here] == [strip(r) for r in there.history]
+    assert there.samples == here.samples and len(there.samples) == 2            # steps 100 and 120
+    for (name, a), b in zip(there.model.state_dict().items(), here.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    there.register()
+    assert registry.ids() == ["tiny-1"] and there.summary()["exact_match"] == here.summary()["exact_match"]
+
+
+def test_a_fine_tune_on_the_cluster_starts_from_the_session_model_and_trains_its_twin(local_ray):
+    from core.lm_registry import LMRegistry
+
+    registry = LMRegistry()
+    base = pretraining(registry, steps=30)
+    list(cluster.pretrain_steps(base, lambda: False))
+    base.register()
+    tuned = pretraining(registry, steps=20, init_from="tiny-1", ops=["-"])
+    records = list(cluster.pretrain_steps(tuned, lambda: False))
+    assert len(records) == 20 and records[-1].scratch_val_loss is not None
+    assert any(not torch.equal(a, b) for a, b in zip(tuned.model.state_dict().values(),
+                                                      tuned.scratch.state_dict().values()))
+
+
+def test_stop_ends_a_pretraining_run_on_the_cluster_and_judges_its_last_step(local_ray):
+    from core.lm_registry import LMRegistry
+
+    run = pretraining(LMRegistry(), steps=3000)
+    pressed = []
+    for record in cluster.pretrain_steps(run, lambda: bool(pressed)):
+        pressed.append(record)
+    assert run.stopped and 1 <= len(run.history) < 3000
+    assert run.history[-1].val_loss is not None and run.samples[-1][0] == run.history[-1].step

@@ -90,3 +90,23 @@ def test_readme_pretrain_example_runs_as_written(app_url):
     code = readme_example("api-example-pretrain", app_url).replace("steps=1500", "steps=40")
     exec(code, namespace)  # noqa: S102 - the README's own example
     assert namespace["record"]["model_id"] == "tiny-1" and namespace["text"]
+
+
+def test_on_a_ray_cluster_a_run_and_its_fine_tune_give_the_in_process_results(app_url, ray_app_url):
+    """With DLLAB_RAY_ADDRESS=local the steps compute on Ray's workers: the same curves and samples
+    (timings aside, the records are equal), and the model joins the session's models for Generate
+    and for a fine-tune, as in-process."""
+    here, there = Client(app_url, verbose=False), Client(ray_app_url, verbose=False)
+    records = []
+    for client in (here, there):
+        *_, record = pretrain(client, steps=110)
+        *_, tuned = pretrain(client, steps=20, ops=["-"], init_from="tiny-1")
+        records.append((record, tuned))
+    drop = ("tokens_per_s", "seconds")
+    for a, b in zip(*records):
+        assert {k: v for k, v in a.items() if k not in drop} == {k: v for k, v in b.items() if k not in drop}
+    assert records[1][0]["model_id"] == "tiny-1" and records[1][1]["init_from"] == "tiny-1"
+    assert records[1][1]["model_id"] == "tiny-2" and records[1][0]["samples"]
+    text, _, generated = there.predict(prompt="3+4=", max_new_tokens=2, strategy="greedy", model="tiny-2",
+                                       api_name="/generate")
+    assert generated["model"] == "tiny-2" and generated["new_tokens"] >= 1
