@@ -223,6 +223,22 @@ def _pretrain_task(cfg, base, run_id, flags):
     yield "end", (run.stopped, run.model.state_dict(), run.scratch.state_dict() if run.scratch is not None else None)
 
 
+def _transcribe_task(cfg, audio, run_id, flags):
+    """On a worker: the transcription, its progress after each chunk, then the transcript."""
+    import torch
+
+    from core import sphinx
+    from core.speech import Transcription
+
+    torch.set_num_threads(1)
+    sphinx.USE_WORKER_PROCESSES = False          # this worker is a process of its own: no GIL to share
+    run = Transcription(cfg, audio, should_stop=_RemoteStop(flags, run_id))
+    yield "worker", os.getpid()
+    for progress in run.steps():
+        yield "progress", progress
+    yield "end", run.result()
+
+
 _remote: dict = {}
 
 
@@ -302,3 +318,25 @@ def pretrain_steps(run, should_stop) -> Iterator:
             for model in (run.model, run.scratch):
                 if model is not None:
                     model.eval()
+
+
+class RemoteTranscription:
+    """A core.speech.Transcription computed on the cluster (the worker loads the model and chooses the
+    engine): ``steps()`` yields the same Progress records, then ``result()`` is the same Transcript."""
+
+    def __init__(self, config, audio, should_stop):
+        self.config, self.audio, self.should_stop = config, audio, should_stop
+        self._result = None
+        self.worker_pid = None
+
+    def steps(self) -> Iterator:
+        for kind, value in _stream(_transcribe_task, self.should_stop, self.config, self.audio):
+            if kind == "worker":
+                self.worker_pid = value
+            elif kind == "progress":
+                yield value
+            else:
+                self._result = value
+
+    def result(self):
+        return self._result

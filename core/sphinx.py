@@ -41,6 +41,7 @@ from core.errors import InvalidInput
 from core.validate import short_text
 
 FIELD = "Phrases"
+USE_WORKER_PROCESSES = True  # False where the caller is a process of its own already (a Ray worker)
 PARENT_CHECK_S = 1.0        # how often a worker process checks that the server that started it is alive
 _IDLE_DECODERS = 2          # idle decoders kept per mode; more are built while more are busy
 _SHOWN_UNKNOWN = 10         # unknown words named in the message, at most
@@ -208,6 +209,8 @@ def recognize(samples: np.ndarray, phrases: tuple[str, ...] | None = None) -> Sp
     second for 5 s of speech in open vocabulary), which in the server's own process would freeze
     every other user's work, and the server itself, for as long."""
     samples = np.ascontiguousarray(samples, dtype=np.float32)
+    if not USE_WORKER_PROCESSES:
+        return recognize_here(samples, phrases)
     for attempt in (1, 2):
         try:
             return _workers().submit(recognize_here, samples, phrases).result()

@@ -49,6 +49,7 @@ def stats_line(lang: str, record: dict) -> str:
 def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases="", filter=True,  # noqa: A002
                lang="en", request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
     """Speech to text; yields (text, segments, record, what the page keeps for its views)."""
+    from core import cluster
     from core.audio import read_audio
     from core.speech import TranscribeConfig, Transcription
 
@@ -58,11 +59,16 @@ def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases=
     session = session_key(request)
     stop = _stops.start(session)
     try:
-        run = Transcription(cfg, sound, should_stop=stop.is_set)
-        # pocketsphinx decodes a clip in one long unit, in a worker process on one thread: its turn
-        # holds one core meanwhile (its own kind, so that its units' length is learnt apart)
-        sphinx = run.engine == "pocketsphinx"
-        steps = in_turns("pocketsphinx" if sphinx else "transcribe", run.steps(), stop.is_set, most=1 if sphinx else None)
+        if cluster.ready():                      # the Ray cluster loads the model and hears the audio
+            run = cluster.RemoteTranscription(cfg, sound, stop.is_set)
+            steps = run.steps()
+        else:
+            run = Transcription(cfg, sound, should_stop=stop.is_set)
+            # pocketsphinx decodes a clip in one long unit, in a worker process on one thread: its turn
+            # holds one core meanwhile (its own kind, so that its units' length is learnt apart)
+            sphinx = run.engine == "pocketsphinx"
+            steps = in_turns("pocketsphinx" if sphinx else "transcribe", run.steps(), stop.is_set,
+                             most=1 if sphinx else None)
         for step in steps:
             if isinstance(step, Waiting):
                 yield waiting_line(lang, step), gr.skip(), gr.skip(), gr.skip()

@@ -217,3 +217,35 @@ def test_stop_ends_a_pretraining_run_on_the_cluster_and_judges_its_last_step(loc
         pressed.append(record)
     assert run.stopped and 1 <= len(run.history) < 3000
     assert run.history[-1].val_loss is not None and run.samples[-1][0] == run.history[-1].step
+
+
+def test_a_transcription_on_the_cluster_is_the_one_in_process(local_ray, tmp_path):
+    from core.audio import read_audio
+    from core.speech import TranscribeConfig, Transcription
+    from tests.audio_samples import speak
+
+    clip = speak("open the door", tmp_path / "door.wav")
+    cfg = TranscribeConfig.from_user("pocketsphinx", "fp32", "auto", "open the door\nclose the door", True)
+    sound = read_audio(str(clip), 60)
+    here = Transcription(cfg, sound)
+    steps_here = list(here.steps())
+    there = cluster.RemoteTranscription(cfg, sound, lambda: False)
+    steps_there = list(there.steps())
+    assert steps_there == steps_here and steps_there[-1].text == "open the door"
+    a, b = here.result(), there.result()
+    assert (b.text, b.segments, b.engine, b.mode) == (a.text, a.segments, a.engine, a.mode)
+    assert b.processing_s > 0 and there.worker_pid != os.getpid()
+
+
+def test_a_model_the_cluster_cannot_load_is_said_here(local_ray, tmp_path):
+    """The worker loads the model: one it does not have is DL Lab's own message, not a Ray error."""
+    from core.audio import read_audio
+    from core.errors import ModelUnavailable
+    from core.speech import TranscribeConfig
+    from tests.audio_samples import speak
+
+    cfg = TranscribeConfig.from_user("wav2vec2", "fp32", "auto", "", True)     # not cached, and offline
+    sound = read_audio(str(speak("open the door", tmp_path / "door.wav")), 60)
+    with pytest.raises(ModelUnavailable) as missing:
+        list(cluster.RemoteTranscription(cfg, sound, lambda: False).steps())
+    assert "wav2vec2" in str(missing.value)

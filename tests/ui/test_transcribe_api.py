@@ -144,3 +144,20 @@ def test_readme_transcribe_example_runs_as_written(app_url, capsys, monkeypatch)
     monkeypatch.chdir(ROOT)
     exec(compile(readme_example("api-example-transcribe", app_url), "README.md", "exec"), {})
     assert capsys.readouterr().out.strip().splitlines()[-1] == "turn on the light [('turn', 0.0), ('on', 0.3)] True"
+
+
+@pytest.mark.parametrize("engine, settings", [("pocketsphinx", dict(phrases=PHRASES)), ("wav2vec2", {}),
+                                              ("whisper", dict(language="en"))])
+def test_on_a_ray_cluster_a_transcription_is_the_one_in_process(app_url, ray_app_url, tmp_path, engine, settings):
+    """With DLLAB_RAY_ADDRESS=local the worker loads the model and hears the audio: the same record
+    (its processing time aside)."""
+    from gradio_client import Client
+
+    clip = speak("good morning", tmp_path / "morning.wav")
+    replies = [transcribe(Client(url, verbose=False), clip, engine=engine, **settings) for url in (app_url, ray_app_url)]
+    (text_here, _, here), (text_there, _, there) = replies
+    timing = ("processing_s", "rtf")
+    assert {k: v for k, v in there.items() if k not in timing} == {k: v for k, v in here.items() if k not in timing}
+    assert there["engine"] == engine and text_there == text_here
+    if engine == "pocketsphinx":
+        assert text_here == "good morning"
