@@ -74,10 +74,12 @@ def test_with_no_address_nothing_connects_and_ray_is_not_imported():
     assert out.stdout.split() == ["off", "False"], out.stderr
 
 
-@pytest.mark.parametrize("raw, reason", [("auto", "ConnectionError"), ("ray://nowhere", "must be 'local'")])
-def test_an_unusable_cluster_falls_back_to_this_process_and_says_why(raw, reason):
-    require_ray()
-    code = "from core import cluster; cluster.warm_up(); s = cluster.status(); print(s.state); print(s.detail)"
+@pytest.mark.parametrize("raw, hide_ray, reason", [
+    ("local", True, "Ray is not installed (pip install -r requirements-ray.txt)"),
+    ("ray://nowhere", False, "must be 'local', 'auto' or 'ray://host:port'")])
+def test_an_unusable_cluster_falls_back_to_this_process_and_says_why(raw, hide_ray, reason):
+    code = ("import sys\n" + ("sys.modules['ray'] = None\n" if hide_ray else "")
+            + "from core import cluster; cluster.warm_up(); s = cluster.status(); print(s.state); print(s.detail)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, cluster.ENV: raw},
                          capture_output=True, text=True, timeout=120)
     state, detail = out.stdout.splitlines()[:2]
