@@ -12,7 +12,7 @@ start takes several seconds, while the page already serves). Until then, and for
 connect, runs compute in-process; ``status()`` says which and why, for the log and the page.
 
 Training runs stream their epochs back from a Ray generator task (``train_epochs``; pretraining
-runs their steps, ``pretrain_steps``). The task
+runs their steps, ``pretrain_steps``; a transcription its progress, ``RemoteTranscription``). The task
 builds the same run from the same settings and seeds, so its records are the ones an in-process
 run makes; each epoch brings the model's weights along, so the page's plots and the finished
 run's metrics, export and history are computed from the very weights the cluster trained. Stop is

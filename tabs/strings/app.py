@@ -14,11 +14,11 @@ EN = {
     "acc.record": "Record (what the API returns)",
     "queue.waiting": "⏳ Waiting for a free core: {place} in line, {ahead} ahead of you, about {seconds} s. "
                      "Short runs go first, and long ones take turns.",
-    "cluster.connecting": "⏳ Connecting to the Ray cluster at `{address}`. Until it answers, runs compute on "
-                          "this server.",
-    "cluster.ready": "🛰️ Training runs compute on the Ray cluster at `{address}`.",
-    "cluster.unavailable": "⚠️ The Ray cluster at `{address}` is not available ({detail}). Runs compute on "
-                           "this server instead.",
+    "cluster.connecting": "⏳ Connecting to the Ray cluster at `{address}`. Until it answers, everything "
+                          "computes on this server.",
+    "cluster.ready": "🛰️ Training, pretraining and transcription compute on the Ray cluster at `{address}`.",
+    "cluster.unavailable": "⚠️ The Ray cluster at `{address}` is not available ({detail}). Everything "
+                           "computes on this server instead.",
 }
 
 ZH = {
@@ -32,7 +32,7 @@ ZH = {
     "acc.record": "记录（API 返回的内容）",
     "queue.waiting": "⏳ 正在等待空闲的 CPU 核：排第 {place} 位，前面还有 {ahead} 个任务，大约 {seconds} 秒。"
                      "短任务优先，长任务轮流进行。",
-    "cluster.connecting": "⏳ 正在连接 `{address}` 上的 Ray 集群。连上之前，训练在本服务器上计算。",
-    "cluster.ready": "🛰️ 训练在 `{address}` 上的 Ray 集群中计算。",
-    "cluster.unavailable": "⚠️ `{address}` 上的 Ray 集群不可用（{detail}）。训练改在本服务器上计算。",
+    "cluster.connecting": "⏳ 正在连接 `{address}` 上的 Ray 集群。连上之前，所有计算都在本服务器上进行。",
+    "cluster.ready": "🛰️ 训练、预训练和语音识别在 `{address}` 上的 Ray 集群中计算。",
+    "cluster.unavailable": "⚠️ `{address}` 上的 Ray 集群不可用（{detail}）。所有计算改在本服务器上进行。",
 }

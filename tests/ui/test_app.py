@@ -128,10 +128,10 @@ def test_the_cluster_line_says_where_runs_compute_in_both_languages(monkeypatch)
     monkeypatch.setattr(cluster, "_status", cluster.Status("off", None))
     assert line("en") == ("", False)
     monkeypatch.setattr(cluster, "_status", cluster.Status("connecting", "local"))
-    assert line("en") == ("⏳ Connecting to the Ray cluster at `local`. Until it answers, runs compute on this server.",
-                          True)
+    assert line("en") == ("⏳ Connecting to the Ray cluster at `local`. Until it answers, everything computes on "
+                          "this server.", True)
     monkeypatch.setattr(cluster, "_status", cluster.Status("unavailable", "ray://head:10001", "ConnectionError: timeout"))
     text, connecting = line("zh")
     assert not connecting and "ray://head:10001" in text and "ConnectionError: timeout" in text and "本服务器" in text
     monkeypatch.setattr(cluster, "_status", cluster.Status("ready", "auto"))
-    assert line("en")[0] == "🛰️ Training runs compute on the Ray cluster at `auto`."
+    assert line("en")[0] == "🛰️ Training, pretraining and transcription compute on the Ray cluster at `auto`."
