@@ -242,6 +242,38 @@ def _transcribe_task(cfg, audio, run_id, flags):
 _remote: dict = {}
 
 
+def _remote_task(task, num_cpus: int):
+    import ray
+
+    if (task, num_cpus) not in _remote:
+        _remote[task, num_cpus] = ray.remote(num_cpus=num_cpus, max_retries=0)(task)
+    return _remote[task, num_cpus]
+
+
+def _raise_from(failed) -> None:
+    """A task's failure as DL Lab's error: its own (a run that diverged, a model it cannot load), else
+    ClusterError (its worker died, the cluster went away)."""
+    cause = getattr(failed, "cause", None)
+    if isinstance(cause, DLLabError):
+        raise cause from None
+    raise ClusterError("cluster_run_lost", detail=type(failed).__name__) from None
+
+
+def call(task, *args, num_cpus: int = 1, timeout: float | None = None):
+    """``task(*args)`` on the cluster, holding ``num_cpus`` of a node's CPUs; its result. Past
+    ``timeout`` seconds the task is cancelled and TimeoutError raised."""
+    import ray
+
+    ref = _remote_task(task, num_cpus).remote(*args)
+    try:
+        return ray.get(ref, timeout=timeout)
+    except ray.exceptions.GetTimeoutError:
+        ray.cancel(ref, force=True)
+        raise TimeoutError(f"the task took longer than {timeout} s") from None
+    except ray.exceptions.RayError as failed:
+        _raise_from(failed)
+
+
 def _stream(task, should_stop, *args) -> Iterator[tuple[str, object]]:
     """Start ``task`` on the cluster as a Ray generator task and yield what it yields, (kind, value)
     pairs; meanwhile pass this user's Stop on to it. A task that fails with one of DL Lab's errors
@@ -249,10 +281,8 @@ def _stream(task, should_stop, *args) -> Iterator[tuple[str, object]]:
     went away) cancels the task."""
     import ray
 
-    if task not in _remote:
-        _remote[task] = ray.remote(num_cpus=1, max_retries=0)(task)
     run_id = uuid.uuid4().hex
-    stream = _remote[task].remote(*args, run_id, _signals)
+    stream = _remote_task(task, 1).remote(*args, run_id, _signals)
     told_stop = False
     try:
         while True:
@@ -267,10 +297,7 @@ def _stream(task, should_stop, *args) -> Iterator[tuple[str, object]]:
             except StopIteration:
                 return
             except ray.exceptions.RayError as failed:
-                cause = getattr(failed, "cause", None)
-                if isinstance(cause, DLLabError):        # the run's own error (it diverged, say)
-                    raise cause from None
-                raise ClusterError("cluster_run_lost", detail=type(failed).__name__) from None
+                _raise_from(failed)
     finally:
         ray.cancel(stream)                        # a client that went away: the cluster stops too
         _signals.clear.remote(run_id)

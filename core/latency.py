@@ -68,10 +68,19 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
     """
     import torch
 
+    from core import cluster
+
+    work = {"blank": blank, "state_dict": state_dict, "example": tuple(example), "methods": list(methods),
+            "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}
+    if cluster.ready():            # a task holding a node's cores (as many as this server has) times it there
+        try:
+            return Latency(**cluster.call(_run_job_on_cluster, work, num_cpus=config.cores(),
+                                          timeout=config.QUANTIZE_WORKER_TIMEOUT_S))
+        except TimeoutError:
+            raise ResourceLimit("quantize_latency_timeout", max=config.QUANTIZE_WORKER_TIMEOUT_S) from None
     with tempfile.TemporaryDirectory(prefix="dllab-latency-") as tmp:
         job = Path(tmp) / "job.pt"
-        torch.save({"blank": blank, "state_dict": state_dict, "example": tuple(example), "methods": list(methods),
-                    "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}, job)
+        torch.save(work, job)
         try:
             with SCHEDULER.job("quantize") as turns, SCHEDULER.turn(turns, exclusive=True):   # every core, alone
                 done = subprocess.run([sys.executable, "-m", "core.latency", str(job)], cwd=REPO,
@@ -186,6 +195,14 @@ def _run_job(job: dict) -> dict:
     busy, busy_from = meter.stop()
     return {"ms_1t": ms_1t, "ms_all": ms_all, "runs": runs, "threads_all": threads_all, "busy": busy,
             "busy_from": busy_from}
+
+
+def _run_job_on_cluster(job: dict) -> dict:
+    """``_run_job`` in a Ray task: a failure is said as the worker process's is."""
+    try:
+        return _run_job(job)
+    except Exception as exc:  # noqa: BLE001 - any failure of the job is the user's message
+        raise DLLabError("quantize_latency_failed", detail=f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300])
 
 
 def _main(argv: list[str]) -> int:

@@ -251,3 +251,21 @@ def test_a_model_the_cluster_cannot_load_is_said_here(local_ray, tmp_path):
     with pytest.raises(ModelUnavailable) as missing:
         list(cluster.RemoteTranscription(cfg, sound, lambda: False).steps())
     assert "wav2vec2" in str(missing.value)
+
+
+def test_latency_measured_on_the_cluster_times_each_method(local_ray):
+    import functools
+
+    from torch import nn
+
+    from core import latency
+
+    blank = functools.partial(nn.Linear, 64, 32)
+    weights = {"weight": torch.randn(32, 64) * 0.1, "bias": torch.zeros(32)}
+    measured = latency.measure(blank, weights, (torch.ones(1, 64),), ["dynamic_int8", "fp16"], budget_s=0.05)
+    assert set(measured.ms_1t) == set(measured.ms_all) == {"fp32", "dynamic_int8", "fp16"}
+    assert all(ms > 0 for ms in measured.ms_1t.values()) and measured.threads_all >= 1
+    with pytest.raises(DLLabError) as broken:                # not a 64 → 32 layer: said as in-process
+        latency.measure(blank, {"weight": torch.zeros(8, 8), "bias": torch.zeros(8)}, (torch.ones(1, 64),),
+                        ["dynamic_int8"], budget_s=0.05)
+    assert broken.value.key == "quantize_latency_failed" and "size mismatch" in broken.value.params["detail"]
