@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import gradio as gr
 
@@ -61,11 +60,12 @@ def build_demo() -> gr.Blocks:
 demo = build_demo() if __name__ != "__mp_main__" else None
 
 
-# Each capability's warm-up ("module.function"), run in the background once the server is up.
+# Each capability's warm-up ("module.function"), run in the main thread once the server is up.
 # They are named, not imported, so that start-up does not import torch or OpenCV.
 WARM_UPS = ("core.train.warm_up", "core.pipeline.warm_up", "core.generate.warm_up", "core.sphinx.warm_up")
-# The Ray cluster, when DLLAB_RAY_ADDRESS names one, is connected from the main thread once the server
-# is up: a local Ray instance's processes end when the thread that started them ends.
+# The Ray cluster, when DLLAB_RAY_ADDRESS names one, is connected last, from the main thread: a local
+# Ray instance's processes end when the thread that started them ends, and starting Ray while another
+# thread imports torch and transformers broke those imports.
 CONNECT = ("core.cluster.warm_up",)
 
 
@@ -95,6 +95,5 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     demo.launch(prevent_thread_lock=True, **launch_options())
-    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    warm_up(CONNECT)
+    warm_up(WARM_UPS + CONNECT)        # the page already serves meanwhile
     demo.block_thread()

@@ -33,7 +33,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 
@@ -330,6 +330,24 @@ class Batcher:
 # session's TinyGPT), so a batcher goes with its model and holds nothing of it while idle.
 _batchers: "weakref.WeakKeyDictionary[Any, Batcher]" = weakref.WeakKeyDictionary()
 _batchers_lock = threading.Lock()
+
+
+def row_choices(lm, prompt_ids: list[int], cfg, eos: list[int], should_stop) -> Iterator:
+    """A new row of ``lm``'s batch: its queue's items (a Choice per token, then STOPPED or NO_TOKEN_LEFT
+    when it ends without one, or an exception) until the row has its ``cfg.max_new_tokens`` tokens or
+    its end; closing the iterator takes the row out of the batch."""
+    row = Row(lm, prompt_ids, cfg, eos, should_stop)
+    batcher(lm).submit(row)
+    made = 0
+    try:
+        while made < cfg.max_new_tokens:
+            choice = row.choices.get()
+            yield choice
+            if not isinstance(choice, Choice) or choice.token in row.eos:
+                return
+            made += 1
+    finally:
+        row.cancel()
 
 
 def batcher(lm) -> Batcher:

@@ -39,6 +39,7 @@ ENV = "DLLAB_RAY_ADDRESS"
 OBJECT_STORE_BYTES = 128 * 1024 * 1024     # a local instance's store: runs pass weights of a few MB at most
 STOP_POLL_S = 0.05                         # how often a task on the cluster reads its Stop flag
 WAIT_S = 0.1                               # how often the web process checks its own Stop while a run computes
+FLAG_KEEP_S = 600.0                        # how long the Stop-flag actor remembers a run
 BUNDLE_S = 0.05                            # a pretraining task sends its step records this often
 
 
@@ -72,8 +73,12 @@ def address() -> str | None:
 
 
 def status() -> Status:
+    """Where heavy work computes; a cluster that is configured but not tried yet (the warm-ups go
+    first) counts as connecting."""
     with _lock:
-        return _status
+        current = _status
+    pending = os.environ.get(ENV, "").strip()
+    return Status("connecting", pending) if current.state == "off" and pending else current
 
 
 def ready() -> bool:
@@ -138,6 +143,8 @@ def _connect(where: str) -> None:
 def shutdown() -> None:
     """Disconnect (tests); runs compute in-process afterwards."""
     global _signals
+    _decoders.clear()
+    _remote.clear()
     if _status.state in ("ready", "connecting"):
         import ray
 
@@ -147,16 +154,16 @@ def shutdown() -> None:
 
 
 class _StopFlags:
-    """An actor holding the runs whose user pressed Stop, by run id."""
+    """An actor holding the runs to stop (their user pressed Stop, or their client went away), by run
+    id; a flag is forgotten FLAG_KEEP_S after it was set."""
 
     def __init__(self):
-        self._stopped: set[str] = set()
+        self._stopped: dict[str, float] = {}
 
     def set(self, run_id: str) -> None:
-        self._stopped.add(run_id)
-
-    def clear(self, run_id: str) -> None:
-        self._stopped.discard(run_id)
+        now = time.monotonic()
+        self._stopped = {k: t for k, t in self._stopped.items() if now - t < FLAG_KEEP_S}
+        self._stopped[run_id] = now
 
     def is_set(self, run_id: str) -> bool:
         return run_id in self._stopped
@@ -274,15 +281,15 @@ def call(task, *args, num_cpus: int = 1, timeout: float | None = None):
         _raise_from(failed)
 
 
-def _stream(task, should_stop, *args) -> Iterator[tuple[str, object]]:
-    """Start ``task`` on the cluster as a Ray generator task and yield what it yields, (kind, value)
-    pairs; meanwhile pass this user's Stop on to it. A task that fails with one of DL Lab's errors
-    raises it here; one whose worker died raises ClusterError. Closing this generator (a client that
-    went away) cancels the task."""
+def _stream(task, should_stop, *args, start=None) -> Iterator:
+    """Start ``task`` on the cluster as a Ray generator task (or ``start(run_id, flags)``, which starts
+    one) and yield what it yields; meanwhile pass this user's Stop on to it. A task that fails with one
+    of DL Lab's errors raises it here; one whose worker died raises ClusterError. Closing this
+    generator (a client that went away) cancels the task."""
     import ray
 
     run_id = uuid.uuid4().hex
-    stream = _remote_task(task, 1).remote(*args, run_id, _signals)
+    stream = (start or _remote_task(task, 1).remote)(*args, run_id, _signals)
     told_stop = False
     try:
         while True:
@@ -298,9 +305,9 @@ def _stream(task, should_stop, *args) -> Iterator[tuple[str, object]]:
                 return
             except ray.exceptions.RayError as failed:
                 _raise_from(failed)
-    finally:
-        ray.cancel(stream)                        # a client that went away: the cluster stops too
-        _signals.clear.remote(run_id)
+    finally:            # ended, or a client that went away: whatever still runs there stops too
+        _signals.set.remote(run_id)               # a decoder's row reads it (a running actor call is not cancelled)
+        ray.cancel(stream)
 
 
 def train_epochs(run, should_stop) -> Iterator:
@@ -367,3 +374,52 @@ class RemoteTranscription:
 
     def result(self):
         return self._result
+
+
+class _Decoder:
+    """An actor holding one text model: the calls it serves at once decode as one batch (core.batching),
+    as the server's own requests do."""
+
+    def __init__(self, name: str, precision: str):
+        from core.lm import text_model
+
+        self.model = text_model(name, precision)
+
+    def choices(self, prompt_ids, cfg, eos, run_id, flags):
+        from core import batching
+
+        yield from batching.row_choices(self.model.lm, prompt_ids, cfg, eos, _RemoteStop(flags, run_id))
+
+
+_decoders: dict = {}
+_decoders_lock = threading.Lock()
+
+
+def _decoder(name: str, precision: str):
+    """The cluster's decoder actor for the model (one per model and precision, started on first use)."""
+    import ray
+
+    from core import config
+
+    with _decoders_lock:
+        key = (name, precision)
+        if key not in _decoders:
+            # No CPU is reserved: an actor holds what it reserves for its whole life, and a few models'
+            # decoders would then leave no CPU to the runs.
+            actor = ray.remote(num_cpus=0, max_concurrency=config.GENERATE_MAX_BATCH + 1, max_restarts=0)(_Decoder)
+            _decoders[key] = actor.remote(name, precision)
+        return _decoders[key]
+
+
+def choices(name: str, precision: str, prompt_ids: list[int], cfg, eos: list[int], should_stop) -> Iterator:
+    """core.batching.row_choices computed by the cluster's decoder for model ``name``: the same items
+    (a core.batching.Choice per token, then the end), and the same tokens a row of the server's own
+    batch would get. Closing the iterator ends the row there."""
+    decoder = _decoder(name, precision)
+    try:
+        yield from _stream(None, should_stop, prompt_ids, cfg, eos, start=decoder.choices.remote)
+    except ClusterError:                     # its worker died: the next generation starts a new decoder
+        with _decoders_lock:
+            if _decoders.get((name, precision)) is decoder:
+                del _decoders[name, precision]
+        raise

@@ -163,6 +163,7 @@ CHART_CANDIDATES = 20           # bars in the next-token chart
 MAX_COMPARE = 3                 # strategies side by side
 DEFAULT_PROMPT = "Deep learning is"
 STREAM_INTERVAL_S = 0.05        # the streamed text refreshes at most this often
+STREAM_SHARE = 0.5             # ... and costs at most this share of the decoding: text is cheap to send, unlike plots
 GENERATE_MAX_BATCH = 8          # sequences one model decodes together (core.batching); more requests wait to join
 
 

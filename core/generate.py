@@ -23,7 +23,7 @@ import torch
 
 from core import batching, config, validate
 from core.errors import InvalidInput, ResourceLimit
-from core.lm import TextModel
+from core.lm import SESSION_SOURCE, TextModel
 from core.scheduler import SCHEDULER
 from core.sampling import Candidate, penalize, probabilities
 
@@ -235,11 +235,10 @@ class Generation:
         if self.should_stop():
             self.stopped = True
             return
-        row = batching.Row(self.model.lm, self.prompt_ids, cfg, self.model.codec.eos, self.should_stop)
-        batching.batcher(self.model.lm).submit(row)
+        choices = self._choices()
         try:
             for index in range(cfg.max_new_tokens):
-                choice = row.choices.get()
+                choice = next(choices)
                 if isinstance(choice, BaseException):
                     raise choice
                 if choice == batching.NO_TOKEN_LEFT:    # the rules forbid every token (a tiny vocabulary, no-repeat 1)
@@ -256,7 +255,18 @@ class Generation:
                     self.stopped = True
                     break
         finally:            # done, stopped, or closed by a client that went away: the row leaves
-            row.cancel()
+            choices.close()
+
+    def _choices(self) -> Iterator:
+        """This run's row in its model's batch: here (core.batching), or on the Ray cluster's decoder
+        for the model when one is connected (core.cluster); a session's own model decodes here."""
+        from core import cluster
+
+        if cluster.ready() and self.model.source != SESSION_SOURCE:
+            return cluster.choices(self.model.name, self.model.precision, self.prompt_ids, self.config,
+                                   self.model.codec.eos, self.should_stop)
+        return batching.row_choices(self.model.lm, self.prompt_ids, self.config, self.model.codec.eos,
+                                    self.should_stop)
 
     def _beam(self) -> Iterator[TokenRecord]:
         with SCHEDULER.job("generate", should_stop=self.should_stop) as job, SCHEDULER.turn(job):

@@ -247,9 +247,13 @@ class TextStream:
         return delta
 
 
+SESSION_SOURCE = "trained in this session"
+
+
 @dataclass(frozen=True)
 class TextModel:
-    """A loaded language model with its codec and where it came from."""
+    """A loaded language model with its codec and where it came from (``source``: SESSION_SOURCE for a
+    model trained in this session)."""
 
     lm: Any                 # a CausalLM
     codec: TextCodec

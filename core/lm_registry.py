@@ -29,10 +29,10 @@ class TrainedLM:
 
     def text_model(self):
         """The model as the Generate tab's decode loop drives it (a core.lm.TextModel)."""
-        from core.lm import TextModel
+        from core.lm import SESSION_SOURCE, TextModel
         from core.tinygpt import TinyCausalLM
 
-        return TextModel(TinyCausalLM(self.model), self.codec(), self.id, "trained in this session", "cpu", "fp32")
+        return TextModel(TinyCausalLM(self.model), self.codec(), self.id, SESSION_SOURCE, "cpu", "fp32")
 
 
 @dataclass

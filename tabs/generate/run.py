@@ -101,7 +101,7 @@ def generate(prompt, max_new_tokens=config.MAX_NEW_TOKENS.default, strategy="gre
         text = ""
         # closing: when Gradio closes this handler (the client went away), the run's row leaves the batch
         with closing(run.tokens()) as tokens:
-            for record, due in throttled(tokens, config.STREAM_INTERVAL_S):
+            for record, due in throttled(tokens, config.STREAM_INTERVAL_S, config.STREAM_SHARE):
                 text += record.text
                 if due:
                     yield text, _progress(lang, record.index + 1, record.elapsed_s), gr.skip(), gr.skip()
@@ -140,7 +140,7 @@ def compare(prompt, strategies, max_new_tokens, strategy, temperature, top_k, to
     try:
         runs = [Generation(cfg, loaded, should_stop=stop.is_set) for cfg in configs]
         with closing(side_by_side(runs)) as records:
-            for (i, record), due in throttled(records, config.STREAM_INTERVAL_S):
+            for (i, record), due in throttled(records, config.STREAM_INTERVAL_S, config.STREAM_SHARE):
                 texts[i] += record.text
                 if due:
                     yield *texts, tr(lang, "compare.running")

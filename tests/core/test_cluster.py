@@ -269,3 +269,62 @@ def test_latency_measured_on_the_cluster_times_each_method(local_ray):
         latency.measure(blank, {"weight": torch.zeros(8, 8), "bias": torch.zeros(8)}, (torch.ones(1, 64),),
                         ["dynamic_int8"], budget_s=0.05)
     assert broken.value.key == "quantize_latency_failed" and "size mismatch" in broken.value.params["detail"]
+
+
+def generate_on(model, cluster_on: bool, **settings):
+    from core.generate import GenerateConfig, Generation
+
+    cfg = GenerateConfig(prompt="Deep learning is", model=model.name, **{"max_new_tokens": 12, **settings})
+    before = cluster._status
+    if not cluster_on:
+        cluster._status = cluster.Status("off", None)       # this one decodes in the server's own batch
+    try:
+        run = Generation(cfg, model)
+        records = list(run.tokens())
+    finally:
+        cluster._status = before
+    return run, records
+
+
+@pytest.mark.parametrize("settings", [dict(strategy="greedy"), dict(strategy="sample", seed=7, temperature=1.3),
+                                      dict(strategy="greedy", max_new_tokens=40, repetition_penalty=1.3)])
+def test_a_generation_on_the_cluster_writes_what_it_writes_here(local_ray, tiny_gpt2_dir, settings):
+    from core.lm import text_model
+
+    model = text_model(str(tiny_gpt2_dir))
+    here, records_here = generate_on(model, False, **settings)
+    there, records_there = generate_on(model, True, **settings)
+    strip = lambda r: (r.index, r.token, r.prob, r.rank, r.candidates, r.text, r.end)   # noqa: E731 - not timings
+    assert [strip(r) for r in records_there] == [strip(r) for r in records_here] and records_here
+    assert there.result().text == here.result().text
+
+
+def test_several_generations_on_the_cluster_decode_together_and_each_gets_its_own(local_ray, tiny_gpt2_dir):
+    import threading
+
+    from core.lm import text_model
+
+    model = text_model(str(tiny_gpt2_dir))
+    alone = {seed: generate_on(model, False, strategy="sample", seed=seed)[0].result().text for seed in range(4)}
+    together = {}
+
+    def one(seed):
+        together[seed] = generate_on(model, True, strategy="sample", seed=seed)[0].result().text
+
+    threads = [threading.Thread(target=one, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert together == alone
+
+
+def test_stop_ends_a_generation_on_the_cluster(local_ray, tiny_gpt2_dir):
+    from core.generate import GenerateConfig, Generation
+    from core.lm import text_model
+
+    model = text_model(str(tiny_gpt2_dir))
+    run = Generation(GenerateConfig(prompt="Deep learning is", model=model.name, max_new_tokens=100,
+                                    strategy="sample", seed=1), model, should_stop=lambda: len(run.steps) >= 3)
+    records = list(run.tokens())
+    assert run.stopped and 3 <= len(records) < 100

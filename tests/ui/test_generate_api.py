@@ -1,7 +1,9 @@
 """The Generate tab through its public API, as a gradio_client user (or a Space visitor) calls it.
 
 The app runs with tiny GPT-2s in its Hugging Face cache under the real ids of GPT-2 and the
-Chinese GPT-2 (see tests/conftest.py); DistilGPT2 is not there, as on a machine without it.
+Chinese GPT-2 (see tests/conftest.py); DistilGPT2 is not there, as on a machine without it. Every
+test runs against the app decoding in its own process and against the app with a local Ray
+instance (DLLAB_RAY_ADDRESS=local), where a decoder actor holds each model.
 """
 
 import math
@@ -16,6 +18,12 @@ GOOD = dict(prompt="Deep learning models", max_new_tokens=24, strategy="greedy",
             top_p=0.95, num_beams=3, repetition_penalty=1.0, no_repeat_ngram_size=0, seed=0, precision="fp32",
             model="openai-community/gpt2")
 CJK = r"[\u4e00-\u9fff，。！？]"
+
+
+@pytest.fixture(scope="module", params=["in-process", "ray"])
+def app_url(request):
+    """Each test against both servers (the Ray one skips, saying why, where Ray is not installed)."""
+    return request.getfixturevalue("app_url" if request.param == "in-process" else "ray_app_url")
 
 
 def generate(client, **changes):
