@@ -16,7 +16,8 @@ EN = {
                      "Short runs go first, and long ones take turns.",
     "cluster.connecting": "⏳ Connecting to the Ray cluster at `{address}`. Until it answers, everything "
                           "computes on this server.",
-    "cluster.ready": "🛰️ Training, pretraining and transcription compute on the Ray cluster at `{address}`.",
+    "cluster.ready": "🛰️ Training, pretraining, generation and transcription compute on the Ray cluster at "
+                     "`{address}`.",
     "cluster.unavailable": "⚠️ The Ray cluster at `{address}` is not available ({detail}). Everything "
                            "computes on this server instead.",
 }
@@ -33,6 +34,6 @@ ZH = {
     "queue.waiting": "⏳ 正在等待空闲的 CPU 核：排第 {place} 位，前面还有 {ahead} 个任务，大约 {seconds} 秒。"
                      "短任务优先，长任务轮流进行。",
     "cluster.connecting": "⏳ 正在连接 `{address}` 上的 Ray 集群。连上之前，所有计算都在本服务器上进行。",
-    "cluster.ready": "🛰️ 训练、预训练和语音识别在 `{address}` 上的 Ray 集群中计算。",
+    "cluster.ready": "🛰️ 训练、预训练、文本生成和语音识别在 `{address}` 上的 Ray 集群中计算。",
     "cluster.unavailable": "⚠️ `{address}` 上的 Ray 集群不可用（{detail}）。所有计算改在本服务器上进行。",
 }

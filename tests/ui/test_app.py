@@ -134,4 +134,4 @@ def test_the_cluster_line_says_where_runs_compute_in_both_languages(monkeypatch)
     text, connecting = line("zh")
     assert not connecting and "ray://head:10001" in text and "ConnectionError: timeout" in text and "本服务器" in text
     monkeypatch.setattr(cluster, "_status", cluster.Status("ready", "auto"))
-    assert line("en")[0] == "🛰️ Training, pretraining and transcription compute on the Ray cluster at `auto`."
+    assert line("en")[0] == "🛰️ Training, pretraining, generation and transcription compute on the Ray cluster at `auto`."
