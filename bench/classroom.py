@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.startup import free_port  # noqa: E402
+from bench.startup import free_port, stop  # noqa: E402
 
 MIX = ("short train", "augment", "generate", "transcribe")
 LONG = "long train"
@@ -283,12 +283,7 @@ def serving(folder: Path, model: str, port: int = 0, **settings):
               + "\n".join(log.read_text(errors="replace").splitlines()[-60:]))
         raise
     finally:
-        app.terminate()
-        try:
-            app.wait(10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait(10)
+        stop(app)
 
 
 def main() -> None:

@@ -45,11 +45,17 @@ def time_to_first_200(script: str, timeout: float = 120) -> float:
                 time.sleep(0.05)
         raise RuntimeError(f"{script} served nothing within {timeout} s")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, wait_s: float = 10) -> None:
+    """Ask a server to stop; kill it if it has not within ``wait_s`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(wait_s)
 
 
 def main() -> None:
