@@ -11,8 +11,8 @@ Ray is imported only when configured, and connected by ``warm_up`` once the serv
 start takes several seconds, while the page already serves). Until then, and for good when it cannot
 connect, runs compute in-process; ``status()`` says which and why, for the log and the page.
 
-Training runs stream their epochs back from a Ray generator task (``train_epochs``; pretraining
-runs their steps, ``pretrain_steps``; a transcription its progress, ``RemoteTranscription``). The task
+Runs stream their records back from Ray generator tasks (core/cluster_runs.py: training, pretraining,
+transcription; this module: the loop that drives them, Stop and faults, and the text decoders). A task
 builds the same run from the same settings and seeds, so its records are the ones an in-process
 run makes; each epoch brings the model's weights along, so the page's plots and the finished
 run's metrics, export and history are computed from the very weights the cluster trained. Stop is
@@ -40,7 +40,6 @@ OBJECT_STORE_BYTES = 128 * 1024 * 1024     # a local instance's store: runs pass
 STOP_POLL_S = 0.05                         # how often a task on the cluster reads its Stop flag
 WAIT_S = 0.1                               # how often the web process checks its own Stop while a run computes
 FLAG_KEEP_S = 600.0                        # how long the Stop-flag actor remembers a run
-BUNDLE_S = 0.05                            # a pretraining task sends its step records this often
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ class _StopFlags:
         return run_id in self._stopped
 
 
-class _RemoteStop:
+class RemoteStop:
     """should_stop() for a run on the cluster: its flag, read at most every STOP_POLL_S."""
 
     def __init__(self, flags, run_id: str):
@@ -182,68 +181,6 @@ class _RemoteStop:
             self._stopped = ray.get(self._flags.is_set.remote(self._run_id))
             self._next = time.monotonic() + STOP_POLL_S
         return self._stopped
-
-
-def _train_task(cfg, data, run_id, flags):
-    """On a worker: the run, epoch by epoch, each record with the weights it ended on."""
-    import torch
-
-    from core.train import TrainingRun
-
-    torch.set_num_threads(1)                   # a task has one CPU of the cluster's
-    run = TrainingRun(cfg, should_stop=_RemoteStop(flags, run_id), data=data)
-    yield "worker", os.getpid()
-    for record in run.epochs():
-        yield "epoch", (record, run.model.state_dict())
-    yield "end", (run.stopped, run._seconds, run.model.state_dict())
-
-
-class _OneModel:
-    """The session's registry as a fine-tune on a worker needs it: the one model it starts from."""
-
-    def __init__(self, entry):
-        self.entry = entry
-
-    def get(self, model_id):
-        return self.entry
-
-
-def _pretrain_task(cfg, base, run_id, flags):
-    """On a worker: the pretraining run, its step records in bundles (one object a step would cost
-    more than the step), then the weights of its model and of its from-scratch twin."""
-    import torch
-
-    from core.pretrain import PretrainRun
-
-    torch.set_num_threads(1)
-    run = PretrainRun(cfg, _OneModel(base), should_stop=_RemoteStop(flags, run_id))
-    yield "worker", os.getpid()
-    bundle, sent, last = [], time.monotonic(), None
-    for last in run.steps():
-        bundle.append(last)
-        if last.sample is not None or time.monotonic() - sent >= BUNDLE_S:
-            yield "steps", bundle
-            bundle, sent = [], time.monotonic()
-    if run.history and run.history[-1] is not last:       # stopped: its last step judged after it was sent
-        bundle.append(run.history[-1])
-    yield "steps", bundle
-    yield "end", (run.stopped, run.model.state_dict(), run.scratch.state_dict() if run.scratch is not None else None)
-
-
-def _transcribe_task(cfg, audio, run_id, flags):
-    """On a worker: the transcription, its progress after each chunk, then the transcript."""
-    import torch
-
-    from core import sphinx
-    from core.speech import Transcription
-
-    torch.set_num_threads(1)
-    sphinx.USE_WORKER_PROCESSES = False          # this worker is a process of its own: no GIL to share
-    run = Transcription(cfg, audio, should_stop=_RemoteStop(flags, run_id))
-    yield "worker", os.getpid()
-    for progress in run.steps():
-        yield "progress", progress
-    yield "end", run.result()
 
 
 _remote: dict = {}
@@ -281,7 +218,7 @@ def call(task, *args, num_cpus: int = 1, timeout: float | None = None):
         _raise_from(failed)
 
 
-def _stream(task, should_stop, *args, start=None) -> Iterator:
+def stream(task, should_stop, *args, start=None) -> Iterator:
     """Start ``task`` on the cluster as a Ray generator task (or ``start(run_id, flags)``, which starts
     one) and yield what it yields; meanwhile pass this user's Stop on to it. A task that fails with one
     of DL Lab's errors raises it here; one whose worker died raises ClusterError. Closing this
@@ -310,72 +247,6 @@ def _stream(task, should_stop, *args, start=None) -> Iterator:
         ray.cancel(stream)
 
 
-def train_epochs(run, should_stop) -> Iterator:
-    """``run.epochs()`` computed on the cluster: the same EpochRecords, and ``run`` (built here from the
-    same settings) follows: its history, its model's weights after every epoch, and in the end
-    whether it stopped and how long it computed. ``should_stop``: this user's Stop."""
-    for kind, value in _stream(_train_task, should_stop, run.config, run.data):
-        if kind == "worker":
-            run.worker_pid = value
-        elif kind == "epoch":
-            record, weights = value
-            run.model.load_state_dict(weights)
-            run.history.append(record)
-            yield record
-        else:
-            run.stopped, run._seconds, weights = value
-            run.model.load_state_dict(weights)
-
-
-def pretrain_steps(run, should_stop) -> Iterator:
-    """``run.steps()`` (a core.pretrain.PretrainRun) computed on the cluster: the same StepRecords, with
-    the run's history and samples following them here, and in the end its trained weights (and its
-    from-scratch twin's), so that it registers and summarises as an in-process run does."""
-    base = run.base
-    for kind, value in _stream(_pretrain_task, should_stop, run.config, base):
-        if kind == "worker":
-            run.worker_pid = value
-        elif kind == "steps":
-            for record in value:
-                if record.sample is not None:
-                    run.samples.append((record.step, record.sample))
-                if run.history and run.history[-1].step == record.step:     # a stopped run's last step, judged
-                    run.history[-1] = record
-                else:
-                    run.history.append(record)
-                yield record
-        else:
-            run.stopped, weights, scratch = value
-            run.model.load_state_dict(weights)
-            if scratch is not None:
-                run.scratch.load_state_dict(scratch)
-            for model in (run.model, run.scratch):
-                if model is not None:
-                    model.eval()
-
-
-class RemoteTranscription:
-    """A core.speech.Transcription computed on the cluster (the worker loads the model and chooses the
-    engine): ``steps()`` yields the same Progress records, then ``result()`` is the same Transcript."""
-
-    def __init__(self, config, audio, should_stop):
-        self.config, self.audio, self.should_stop = config, audio, should_stop
-        self._result = None
-        self.worker_pid = None
-
-    def steps(self) -> Iterator:
-        for kind, value in _stream(_transcribe_task, self.should_stop, self.config, self.audio):
-            if kind == "worker":
-                self.worker_pid = value
-            elif kind == "progress":
-                yield value
-            else:
-                self._result = value
-
-    def result(self):
-        return self._result
-
-
 class _Decoder:
     """An actor holding one text model: the calls it serves at once decode as one batch (core.batching),
     as the server's own requests do."""
@@ -388,7 +259,7 @@ class _Decoder:
     def choices(self, prompt_ids, cfg, eos, run_id, flags):
         from core import batching
 
-        yield from batching.row_choices(self.model.lm, prompt_ids, cfg, eos, _RemoteStop(flags, run_id))
+        yield from batching.row_choices(self.model.lm, prompt_ids, cfg, eos, RemoteStop(flags, run_id))
 
 
 _decoders: dict = {}
@@ -417,7 +288,7 @@ def choices(name: str, precision: str, prompt_ids: list[int], cfg, eos: list[int
     batch would get. Closing the iterator ends the row there."""
     decoder = _decoder(name, precision)
     try:
-        yield from _stream(None, should_stop, prompt_ids, cfg, eos, start=decoder.choices.remote)
+        yield from stream(None, should_stop, prompt_ids, cfg, eos, start=decoder.choices.remote)
     except ClusterError:                     # its worker died: the next generation starts a new decoder
         with _decoders_lock:
             if _decoders.get((name, precision)) is decoder:

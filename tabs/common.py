@@ -176,19 +176,19 @@ def in_turns(kind: str, units, should_stop=None, most: int | None = None):
 def train_epochs(run, should_stop):
     """A core.train.TrainingRun's epochs: on the Ray cluster when one is connected (core.cluster),
     else here, in turns."""
-    from core import cluster
+    from core import cluster, cluster_runs
 
     if cluster.ready():
-        return cluster.train_epochs(run, should_stop)
+        return cluster_runs.train_epochs(run, should_stop)
     return in_turns("train", run.epochs(), should_stop)
 
 
 def pretrain_steps(run, should_stop):
     """A core.pretrain.PretrainRun's steps: on the Ray cluster when one is connected, else here, in turns."""
-    from core import cluster
+    from core import cluster, cluster_runs
 
     if cluster.ready():
-        return cluster.pretrain_steps(run, should_stop)
+        return cluster_runs.pretrain_steps(run, should_stop)
     return in_turns("pretrain", run.steps(), should_stop)
 
 

@@ -49,7 +49,7 @@ def stats_line(lang: str, record: dict) -> str:
 def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases="", filter=True,  # noqa: A002
                lang="en", request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
     """Speech to text; yields (text, segments, record, what the page keeps for its views)."""
-    from core import cluster
+    from core import cluster, cluster_runs
     from core.audio import read_audio
     from core.speech import TranscribeConfig, Transcription
 
@@ -60,7 +60,7 @@ def transcribe(audio, engine="auto", precision="fp32", language="auto", phrases=
     stop = _stops.start(session)
     try:
         if cluster.ready():                      # the Ray cluster loads the model and hears the audio
-            run = cluster.RemoteTranscription(cfg, sound, stop.is_set)
+            run = cluster_runs.RemoteTranscription(cfg, sound, stop.is_set)
             steps = run.steps()
         else:
             run = Transcription(cfg, sound, should_stop=stop.is_set)

@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from core import cluster
+from core import cluster, cluster_runs
 from core.errors import ClusterError, DLLabError, TrainingDiverged
 from core.train import TrainConfig, TrainingRun
 from tests.conftest import require_ray
@@ -91,7 +91,7 @@ def test_a_run_on_the_cluster_is_the_run_in_process(local_ray):
     cfg = config()
     here, records_here = in_process(cfg)
     there = TrainingRun(cfg)
-    records_there = list(cluster.train_epochs(there, lambda: False))
+    records_there = list(cluster_runs.train_epochs(there, lambda: False))
     assert records_there == there.history and len(records_there) == cfg.epochs
     assert [(r.train_loss, r.val_loss, r.val_accuracy) for r in records_there] == \
            [(r.train_loss, r.val_loss, r.val_accuracy) for r in records_here]
@@ -103,7 +103,7 @@ def test_a_run_on_the_cluster_is_the_run_in_process(local_ray):
 def test_each_record_brings_the_weights_the_epoch_ended_on(local_ray):
     cfg = config(epochs=3)
     there = TrainingRun(cfg)
-    seen = [[p.clone() for p in there.model.parameters()] for _ in cluster.train_epochs(there, lambda: False)]
+    seen = [[p.clone() for p in there.model.parameters()] for _ in cluster_runs.train_epochs(there, lambda: False)]
     assert all(not torch.equal(a[0], b[0]) for a, b in zip(seen, seen[1:]))     # the plots follow the training
 
 
@@ -111,7 +111,7 @@ def test_stop_ends_a_run_on_the_cluster_with_the_epochs_it_finished(local_ray):
     cfg = config(dataset="digits", hidden_sizes="128", epochs=200, batch_size=16)
     run = TrainingRun(cfg)
     pressed = []
-    for record in cluster.train_epochs(run, lambda: bool(pressed)):
+    for record in cluster_runs.train_epochs(run, lambda: bool(pressed)):
         pressed.append(record)
     assert run.stopped and 1 <= len(run.history) < cfg.epochs
     assert run.result().stopped
@@ -120,20 +120,20 @@ def test_stop_ends_a_run_on_the_cluster_with_the_epochs_it_finished(local_ray):
 def test_a_run_that_diverges_on_the_cluster_says_so(local_ray):
     run = TrainingRun(config(optimizer="sgd", learning_rate=10.0, hidden_sizes="64, 64", epochs=30))
     with pytest.raises(TrainingDiverged) as diverged:
-        list(cluster.train_epochs(run, lambda: False))
+        list(cluster_runs.train_epochs(run, lambda: False))
     assert "diverged" in str(diverged.value).lower() or diverged.value.key == "diverged"
 
 
 def test_a_killed_worker_ends_its_run_with_a_message_and_the_next_run_works(local_ray):
     run = TrainingRun(config(dataset="digits", hidden_sizes="128", epochs=300, batch_size=16))
     with pytest.raises(ClusterError) as lost:
-        for record in cluster.train_epochs(run, lambda: False):
+        for record in cluster_runs.train_epochs(run, lambda: False):
             if record.epoch == 1:
                 os.kill(run.worker_pid, signal.SIGKILL)
     assert lost.value.key == "cluster_run_lost" and "press the button again" in str(lost.value)
     assert 1 <= len(run.history) < 300
     again = TrainingRun(config(epochs=3))
-    assert len(list(cluster.train_epochs(again, lambda: False))) == 3
+    assert len(list(cluster_runs.train_epochs(again, lambda: False))) == 3
 
 
 def cpu_seconds(pid):
@@ -144,7 +144,7 @@ def cpu_seconds(pid):
 
 def test_a_client_that_goes_away_cancels_its_run_on_the_cluster(local_ray):
     run = TrainingRun(config(dataset="digits", hidden_sizes="128", epochs=300, batch_size=16))
-    records = cluster.train_epochs(run, lambda: False)
+    records = cluster_runs.train_epochs(run, lambda: False)
     next(records)
     pid = run.worker_pid
     records.close()                                          # what Gradio does when the browser goes away
@@ -186,7 +186,7 @@ def test_a_pretraining_run_on_the_cluster_is_the_run_in_process(local_ray):
         torch.set_num_threads(threads)
     registry = LMRegistry()
     there = pretraining(registry, steps=120)
-    records_there = list(cluster.pretrain_steps(there, lambda: False))
+    records_there = list(cluster_runs.pretrain_steps(there, lambda: False))
     strip = lambda r: (r.step, r.train_loss, r.val_loss, r.exact_match, r.sample)    # noqa: E731 - not the timings
     assert [strip(r) for r in records_there] == [strip(r) for r in records_here] == [strip(r) for r in there.history]
     assert there.samples == here.samples and len(there.samples) == 2            # steps 100 and 120
@@ -201,10 +201,10 @@ def test_a_fine_tune_on_the_cluster_starts_from_the_session_model_and_trains_its
 
     registry = LMRegistry()
     base = pretraining(registry, steps=30)
-    list(cluster.pretrain_steps(base, lambda: False))
+    list(cluster_runs.pretrain_steps(base, lambda: False))
     base.register()
     tuned = pretraining(registry, steps=20, init_from="tiny-1", ops=["-"])
-    records = list(cluster.pretrain_steps(tuned, lambda: False))
+    records = list(cluster_runs.pretrain_steps(tuned, lambda: False))
     assert len(records) == 20 and records[-1].scratch_val_loss is not None
     assert any(not torch.equal(a, b) for a, b in zip(tuned.model.state_dict().values(),
                                                       tuned.scratch.state_dict().values()))
@@ -215,7 +215,7 @@ def test_stop_ends_a_pretraining_run_on_the_cluster_and_judges_its_last_step(loc
 
     run = pretraining(LMRegistry(), steps=3000)
     pressed = []
-    for record in cluster.pretrain_steps(run, lambda: bool(pressed)):
+    for record in cluster_runs.pretrain_steps(run, lambda: bool(pressed)):
         pressed.append(record)
     assert run.stopped and 1 <= len(run.history) < 3000
     assert run.history[-1].val_loss is not None and run.samples[-1][0] == run.history[-1].step
@@ -231,7 +231,7 @@ def test_a_transcription_on_the_cluster_is_the_one_in_process(local_ray, tmp_pat
     sound = read_audio(str(clip), 60)
     here = Transcription(cfg, sound)
     steps_here = list(here.steps())
-    there = cluster.RemoteTranscription(cfg, sound, lambda: False)
+    there = cluster_runs.RemoteTranscription(cfg, sound, lambda: False)
     steps_there = list(there.steps())
     assert steps_there == steps_here and steps_there[-1].text == "open the door"
     a, b = here.result(), there.result()
@@ -249,7 +249,7 @@ def test_a_model_the_cluster_cannot_load_is_said_here(local_ray, tmp_path):
     cfg = TranscribeConfig.from_user("wav2vec2", "fp32", "auto", "", True)     # not cached, and offline
     sound = read_audio(str(speak("open the door", tmp_path / "door.wav")), 60)
     with pytest.raises(ModelUnavailable) as missing:
-        list(cluster.RemoteTranscription(cfg, sound, lambda: False).steps())
+        list(cluster_runs.RemoteTranscription(cfg, sound, lambda: False).steps())
     assert "wav2vec2" in str(missing.value)
 
 
