@@ -13,7 +13,7 @@ TITLE = "DL Lab"
 
 def server_load() -> dict:
     """How busy the cores are (core/scheduler.py): cores, free cores, runs admitted, computing now, waiting;
-    and where training runs compute (core/cluster.py): "cluster" is off, connecting, ready or unavailable."""
+    and where heavy work computes (core/cluster.py): "cluster" is off, connecting, ready or unavailable."""
     from core import cluster
     from core.scheduler import SCHEDULER
 
