@@ -131,7 +131,7 @@ def _connect(where: str) -> None:
     if where == "local":
         from core import config
 
-        ray.init(num_cpus=config.cores(), include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
+        ray.init(num_cpus=config.cores() * config.RAY_LOCAL_CPUS_PER_CORE, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
                  **options)
     else:
         ray.init(address=where, **options)
@@ -256,41 +256,97 @@ class _Decoder:
 
         self.model = text_model(name, precision)
 
+    def pid(self) -> int:
+        return os.getpid()
+
     def choices(self, prompt_ids, cfg, eos, run_id, flags):
         from core import batching
 
         yield from batching.row_choices(self.model.lm, prompt_ids, cfg, eos, RemoteStop(flags, run_id))
 
 
-_decoders: dict = {}
+@dataclass(eq=False)
+class _Seat:
+    """A decoder actor of a model's pool, and the generations it serves."""
+    actor: object
+    rows: int = 0           # generations decoding there now
+    served: int = 0         # generations it was given
+
+
+_decoders: dict[tuple[str, str], list[_Seat]] = {}
 _decoders_lock = threading.Lock()
 
 
-def _decoder(name: str, precision: str):
-    """The cluster's decoder actor for the model (one per model and precision, started on first use)."""
+def _take_seat(name: str, precision: str) -> _Seat:
+    """A decoder of the model's pool for one more generation: the one serving the fewest rows, or a new one
+    while each serves some and the pool has fewer than DLLAB_RAY_DECODERS (decoders start on first use)."""
     import ray
 
     from core import config
 
     with _decoders_lock:
-        key = (name, precision)
-        if key not in _decoders:
+        pool = _decoders.setdefault((name, precision), [])
+        seat = min(pool, key=lambda s: s.rows, default=None)
+        if seat is None or (seat.rows and len(pool) < config.settings().ray_decoders):
             # No CPU is reserved: an actor holds what it reserves for its whole life, and a few models'
-            # decoders would then leave no CPU to the runs.
-            actor = ray.remote(num_cpus=0, max_concurrency=config.GENERATE_MAX_BATCH + 1, max_restarts=0)(_Decoder)
-            _decoders[key] = actor.remote(name, precision)
-        return _decoders[key]
+            # decoders would then leave no CPU to the runs. It decodes on one thread, which more would
+            # make spin-wait against the runs', and the runs' tasks yield it the CPU (core.cluster_runs).
+            actor = ray.remote(num_cpus=0, max_concurrency=config.GENERATE_MAX_BATCH + 1, max_restarts=0,
+                               scheduling_strategy="SPREAD",
+                               runtime_env={"env_vars": {"DLLAB_THREADS": "1"}})(_Decoder)
+            seat = _Seat(actor.remote(name, precision))
+            pool.append(seat)
+        seat.rows += 1
+        seat.served += 1
+        return seat
+
+
+def _leave_seat(name: str, precision: str, seat: _Seat, died: bool) -> None:
+    with _decoders_lock:
+        seat.rows -= 1
+        pool = _decoders.get((name, precision), [])
+        if died and seat in pool:                   # the next generation starts a new decoder
+            pool.remove(seat)
+
+
+def decoders() -> dict[tuple[str, str], list[dict]]:
+    """Each model's decoders on the cluster: the generations each serves now and was given, its process."""
+    import ray
+
+    with _decoders_lock:
+        pools = {key: list(pool) for key, pool in _decoders.items()}
+    return {key: [dict(rows=s.rows, served=s.served, pid=ray.get(s.actor.pid.remote(), timeout=60)) for s in pool]
+            for key, pool in pools.items() if pool}
+
+
+def shutdown_decoders() -> None:
+    """End every decoder (tests; a model's next generation starts a new one)."""
+    import ray
+
+    with _decoders_lock:
+        seats = [seat for pool in _decoders.values() for seat in pool]
+        _decoders.clear()
+    for seat in seats:
+        ray.kill(seat.actor)
 
 
 def choices(name: str, precision: str, prompt_ids: list[int], cfg, eos: list[int], should_stop) -> Iterator:
-    """core.batching.row_choices computed by the cluster's decoder for model ``name``: the same items
-    (a core.batching.Choice per token, then the end), and the same tokens a row of the server's own
-    batch would get. Closing the iterator ends the row there."""
-    decoder = _decoder(name, precision)
-    try:
-        yield from stream(None, should_stop, prompt_ids, cfg, eos, start=decoder.choices.remote)
-    except ClusterError:                     # its worker died: the next generation starts a new decoder
-        with _decoders_lock:
-            if _decoders.get((name, precision)) is decoder:
-                del _decoders[name, precision]
-        raise
+    """core.batching.row_choices computed by a decoder of the cluster's pool for model ``name``: the same
+    items (a core.batching.Choice per token, then the end), and the same tokens a row of the server's
+    own batch would get. Closing the iterator ends the row there. A decoder found dead before its first
+    token is replaced once, unseen; one that dies later ends the generation with ClusterError."""
+    for attempt in (1, 2):
+        seat, started = _take_seat(name, precision), False
+        try:
+            for item in stream(None, should_stop, prompt_ids, cfg, eos, start=seat.actor.choices.remote):
+                started = True
+                yield item
+            _leave_seat(name, precision, seat, died=False)
+            return
+        except DLLabError as failed:        # its worker died, or its model would not load there: a new one next
+            _leave_seat(name, precision, seat, died=True)
+            if started or attempt == 2 or not isinstance(failed, ClusterError):
+                raise
+        except BaseException:
+            _leave_seat(name, precision, seat, died=False)
+            raise

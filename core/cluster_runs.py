@@ -12,15 +12,26 @@ from typing import Iterator
 from core.cluster import RemoteStop, stream
 
 BUNDLE_S = 0.05                            # a pretraining task sends its step records this often
+RUN_NICENESS = 5                           # runs yield a node's cores to the text decoders (core.cluster)
+
+
+def _as_a_run() -> None:
+    """A task's process computes as a run: on one thread (it holds one CPU of the cluster's), and below
+    the text decoders, which hold none and stream tokens to readers (their batch is cheap per row)."""
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, RUN_NICENESS)      # absolute: the worker is reused by later tasks
+    except (AttributeError, PermissionError, OSError):         # not on this platform: plain priority
+        pass
 
 
 def _train_task(cfg, data, run_id, flags):
     """On a worker: the run, epoch by epoch, each record with the weights it ended on."""
-    import torch
-
     from core.train import TrainingRun
 
-    torch.set_num_threads(1)                   # a task has one CPU of the cluster's
+    _as_a_run()
     run = TrainingRun(cfg, should_stop=RemoteStop(flags, run_id), data=data)
     yield "worker", os.getpid()
     for record in run.epochs():
@@ -41,11 +52,9 @@ class _OneModel:
 def _pretrain_task(cfg, base, run_id, flags):
     """On a worker: the pretraining run, its step records in bundles (one object a step would cost
     more than the step), then the weights of its model and of its from-scratch twin."""
-    import torch
-
     from core.pretrain import PretrainRun
 
-    torch.set_num_threads(1)
+    _as_a_run()
     run = PretrainRun(cfg, _OneModel(base), should_stop=RemoteStop(flags, run_id))
     yield "worker", os.getpid()
     bundle, sent, last = [], time.monotonic(), None
@@ -62,12 +71,10 @@ def _pretrain_task(cfg, base, run_id, flags):
 
 def _transcribe_task(cfg, audio, run_id, flags):
     """On a worker: the transcription, its progress after each chunk, then the transcript."""
-    import torch
-
     from core import sphinx
     from core.speech import Transcription
 
-    torch.set_num_threads(1)
+    _as_a_run()
     sphinx.USE_WORKER_PROCESSES = False          # this worker is a process of its own: no GIL to share
     run = Transcription(cfg, audio, should_stop=RemoteStop(flags, run_id))
     yield "worker", os.getpid()

@@ -252,6 +252,11 @@ UNIT_S = 0.05                  # a long unit (an epoch) gives its core to a wait
 HANDOFF_S = 0.02               # between two units a run keeps its place in line this long
 LONG_UNIT_S = 0.25             # units longer than this (a pocketsphinx utterance) leave the last core to shorter ones
 
+# core/cluster.py, DLLAB_RAY_ADDRESS=local: Ray admits tasks by the CPUs it is told of, and a task holds
+# its CPU until it ends. Each task computes on one thread; told of two CPUs per core, a local instance
+# runs a short Train run beside a transcription or a long run instead of queueing it behind them.
+RAY_LOCAL_CPUS_PER_CORE = 2
+
 
 def cores() -> int:
     """The threads heavy work may use at once: DLLAB_THREADS, else every core."""
@@ -278,6 +283,7 @@ class Settings:
     whisper_model: str
     device: str
     threads: int | None
+    ray_decoders: int
     train_concurrency: int
     augment_concurrency: int
 
@@ -303,6 +309,7 @@ def settings() -> Settings:
         whisper_model=os.environ.get("DLLAB_WHISPER_MODEL", "").strip() or DEFAULT_WHISPER_MODEL,
         device=os.environ.get("DLLAB_DEVICE", "").strip().lower() or "auto",
         threads=_int_env("DLLAB_THREADS", None),
+        ray_decoders=_int_env("DLLAB_RAY_DECODERS", 1),
         train_concurrency=_concurrency_limit("train"),
         augment_concurrency=_concurrency_limit("augment"),
     )

@@ -100,6 +100,18 @@ def test_a_run_on_the_cluster_is_the_run_in_process(local_ray):
     assert not there.stopped and there.result().metrics == here.result().metrics
 
 
+def test_runs_on_the_cluster_yield_the_cpu_to_the_decoders_and_a_local_instance_admits_two_per_core(local_ray):
+    import ray
+
+    from core import config as settings
+
+    run = TrainingRun(config(epochs=2))
+    list(cluster_runs.train_epochs(run, lambda: False))
+    assert os.getpriority(os.PRIO_PROCESS, run.worker_pid) == cluster_runs.RUN_NICENESS
+    assert os.getpriority(os.PRIO_PROCESS, 0) < cluster_runs.RUN_NICENESS           # not the server's own work
+    assert ray.cluster_resources()["CPU"] == settings.cores() * settings.RAY_LOCAL_CPUS_PER_CORE
+
+
 def test_each_record_brings_the_weights_the_epoch_ended_on(local_ray):
     cfg = config(epochs=3)
     there = TrainingRun(cfg)
@@ -328,3 +340,93 @@ def test_stop_ends_a_generation_on_the_cluster(local_ray, tiny_gpt2_dir):
                                     strategy="sample", seed=1), model, should_stop=lambda: len(run.steps) >= 3)
     records = list(run.tokens())
     assert run.stopped and 3 <= len(records) < 100
+
+
+def test_generations_spread_over_a_pool_of_decoders_and_each_gets_its_own(local_ray, tiny_gpt2_dir, monkeypatch):
+    import threading
+
+    from core.lm import text_model
+
+    monkeypatch.setenv("DLLAB_RAY_DECODERS", "2")
+    model = text_model(str(tiny_gpt2_dir))
+    cluster.shutdown_decoders()
+    alone = {seed: generate_on(model, False, strategy="sample", seed=seed, max_new_tokens=30)[0].result().text
+             for seed in range(4)}
+    together = {}
+
+    def one(seed):
+        together[seed] = generate_on(model, True, strategy="sample", seed=seed, max_new_tokens=30)[0].result().text
+
+    threads = [threading.Thread(target=one, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert together == alone
+    pool = cluster.decoders()[model.name, model.precision]
+    assert len(pool) == 2, pool                       # four at once: a second decoder started, no third
+    assert all(seat["served"] >= 1 for seat in pool) and sum(seat["served"] for seat in pool) == 4
+    assert all(seat["rows"] == 0 for seat in pool)    # every row left its decoder
+    workers = {seat["pid"] for seat in pool}
+    assert len(workers) == 2 and os.getpid() not in workers
+
+
+def test_a_pool_of_one_decoder_batches_every_generation(local_ray, tiny_gpt2_dir, monkeypatch):
+    import threading
+
+    from core.lm import text_model
+
+    monkeypatch.delenv("DLLAB_RAY_DECODERS", raising=False)
+    model = text_model(str(tiny_gpt2_dir))
+    cluster.shutdown_decoders()
+    threads = [threading.Thread(target=generate_on, args=(model, True), kwargs=dict(strategy="sample", seed=seed))
+               for seed in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    pool = cluster.decoders()[model.name, model.precision]
+    assert len(pool) == 1 and pool[0]["served"] == 3
+
+
+def test_a_decoder_killed_between_generations_is_replaced_unseen(local_ray, tiny_gpt2_dir):
+    from core.lm import text_model
+
+    model = text_model(str(tiny_gpt2_dir))
+    cluster.shutdown_decoders()
+    generate_on(model, True, max_new_tokens=2)
+    [before] = cluster.decoders()[model.name, model.precision]
+    os.kill(before["pid"], signal.SIGKILL)
+    time.sleep(0.5)
+    _, there = generate_on(model, True, strategy="greedy")
+    _, here = generate_on(model, False, strategy="greedy")
+    assert [r.token for r in there] == [r.token for r in here] and there
+    [after] = cluster.decoders()[model.name, model.precision]
+    assert after["pid"] != before["pid"]
+
+
+def test_a_decoder_killed_mid_generation_ends_it_with_a_message_and_the_next_one_works(local_ray, tiny_gpt2_dir):
+    from core.generate import GenerateConfig, Generation
+    from core.lm import text_model
+
+    model = text_model(str(tiny_gpt2_dir))
+    cluster.shutdown_decoders()
+    generate_on(model, True, max_new_tokens=2)                # the decoder is up
+    [seat] = cluster.decoders()[model.name, model.precision]
+    killed = []
+
+    def kill_after_two_tokens():                              # read after each token: the decoder dies mid-run
+        if len(run.steps) == 2 and not killed:
+            os.kill(seat["pid"], signal.SIGKILL)
+            killed.append(time.monotonic())
+        return False
+
+    run = Generation(GenerateConfig(prompt="Deep learning is", model=model.name, max_new_tokens=100,
+                                    strategy="sample", seed=3), model, should_stop=kill_after_two_tokens)
+    with pytest.raises(ClusterError) as lost:
+        list(run.tokens())
+    assert lost.value.key == "cluster_run_lost" and killed
+    assert (model.name, model.precision) not in cluster.decoders()      # not handed to the next generation
+    _, again = generate_on(model, True, strategy="greedy")
+    _, here = generate_on(model, False, strategy="greedy")
+    assert [r.token for r in again] == [r.token for r in here] and again
