@@ -1,16 +1,17 @@
-"""The classroom with its Train runs on Ray, against the same app computing in its own process.
+"""The classroom with its heavy work on Ray, against the same app computing in its own process.
 
-    python bench/classroom_ray.py [--students 8] [--seconds 30] [--runs 15]
+    python bench/classroom_ray.py [--students 8] [--seconds 45] [--runs 15]
 
 The same app is started twice on this machine, one after the other: in-process (the default), then
-with DLLAB_RAY_ADDRESS=local, a Ray instance the app starts on the same cores, so that Train runs
-compute in Ray's worker processes and everything else in the server. Each is warmed up (one request of
-each kind; on Ray, until its workers are up), then measured through gradio_client:
+with DLLAB_RAY_ADDRESS=local, a Ray instance the app starts on the same cores, so that training,
+transcription and generation compute in Ray's processes (Augment previews stay in the server). Each is
+warmed up (one request of each kind, then --warm-seconds of the mix, unmeasured: on Ray its workers
+start and load their models), then measured through gradio_client:
 
 1. one short Train run alone (bench/classroom.py's: two moons, MLP "32, 32", 10 epochs), --runs
    times one after another: the p50 latency;
 2. bench/classroom.py's mix (short Train runs, Augment previews, Generate, pocketsphinx, one long
-   run), --students students back to back for --seconds: requests served per second;
+   run), --students students back to back for --seconds: requests answered within them per second;
 3. short Train runs only, --students students back to back for --seconds: runs per second, what
    this machine sustains as one worker of a cluster.
 
@@ -33,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.classroom import MIX, Files, Request, serving, timed, under_load  # noqa: E402
+from bench.classroom import MIX, Files, Request, percentile, serving, timed, under_load  # noqa: E402
 
 SHORT = "short train"
 
@@ -49,35 +50,49 @@ def wait_for_cluster(client, seconds: float = 120) -> str:
     return state
 
 
+def per_second(outcomes, seconds: float) -> tuple[float, int]:
+    """Requests answered within the phase's ``seconds`` (from its first request), per second, and how many:
+    the ones still running when students stop starting new ones are not counted, so that neither path is
+    judged by the stragglers of its last seconds."""
+    start = min(o.start for o in outcomes)
+    done = sum(1 for o in outcomes if not o.error and o.end <= start + seconds)
+    return done / seconds, done
+
+
 def measure(url: str, files: Files, args, label: str) -> dict:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
     for kind in MIX:                                    # models, pocketsphinx, OpenCV, plots: not measured
         timed(client, Request(kind, 0, -1, 0), files)
-    for k in range(4):                                  # on Ray: its workers start and import torch
+    for k in range(4):
         timed(client, Request(SHORT, 0, -2 - k, k), files)
+    under_load(url, files, args.students, args.warm_seconds)   # on Ray: its workers start and load the models
     alone = [timed(client, Request(SHORT, 0, k, k), files) for k in range(args.runs)]
-    mix, mix_wall = under_load(url, files, args.students, args.seconds)
-    short, short_wall = under_load(url, files, args.students, args.seconds, plan=only_short)
+    mix, _ = under_load(url, files, args.students, args.seconds)
+    short, _ = under_load(url, files, args.students, args.seconds, plan=only_short)
     failed = [o.error for o in alone + mix + short if o.error]
     figures = {
         "alone_p50": statistics.median(o.seconds for o in alone),
-        "mix_per_s": sum(not o.error for o in mix) / mix_wall,
-        "short_per_s": sum(not o.error for o in short) / short_wall,
+        "mix_per_s": per_second(mix, args.seconds)[0],
+        "short_per_s": per_second(short, args.seconds)[0],
         "failed": len(failed),
     }
     print(f"{label:11} one run alone p50 {figures['alone_p50']:.3f} s; mix {figures['mix_per_s']:.2f} requests/s "
-          f"({sum(not o.error for o in mix)} in {mix_wall:.1f} s); short runs only {figures['short_per_s']:.2f} "
+          f"({per_second(mix, args.seconds)[1]} in {args.seconds:.0f} s); short runs only {figures['short_per_s']:.2f} "
           f"runs/s; failed {len(failed)}" + (f" (first: {failed[0]})" if failed else ""))
+    print(f"{'':11} in the mix, per kind: " + "; ".join(
+        f"{kind} {len(done)} done, p50 {percentile(done, .5):.2f} s"
+        for kind in MIX for done in [[o.seconds for o in mix if o.request.kind == kind and not o.error]]))
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--warm-seconds", type=float, default=15, help="the mix, unmeasured, before measuring")
     args = parser.parse_args()
     from gradio_client import Client
     from transformers.utils import logging as hf_logging
