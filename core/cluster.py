@@ -27,6 +27,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -167,19 +168,36 @@ class _StopFlags:
     def is_set(self, run_id: str) -> bool:
         return run_id in self._stopped
 
+    def which_set(self, run_ids: list[str]) -> list[str]:
+        return [run_id for run_id in run_ids if run_id in self._stopped]
+
 
 class RemoteStop:
-    """should_stop() for a run on the cluster: its flag, read at most every STOP_POLL_S."""
+    """should_stop() for a run on the cluster: its flag. The runs of one process (a decoder's rows) read
+    their flags together, in one call at most every STOP_POLL_S."""
+
+    _lock = threading.Lock()
+    _live: "weakref.WeakSet[RemoteStop]" = weakref.WeakSet()
+    _next = 0.0
 
     def __init__(self, flags, run_id: str):
-        self._flags, self._run_id, self._next, self._stopped = flags, run_id, 0.0, False
+        self._flags, self._run_id, self._stopped = flags, run_id, False
+        with RemoteStop._lock:
+            RemoteStop._live.add(self)
+            RemoteStop._next = 0.0              # a new run reads its flag at once
 
     def __call__(self) -> bool:
-        if not self._stopped and time.monotonic() >= self._next:
-            import ray
+        if self._stopped:
+            return True
+        with RemoteStop._lock:
+            if time.monotonic() >= RemoteStop._next:
+                import ray
 
-            self._stopped = ray.get(self._flags.is_set.remote(self._run_id))
-            self._next = time.monotonic() + STOP_POLL_S
+                runs = [stop for stop in RemoteStop._live if not stop._stopped]
+                stopped = set(ray.get(self._flags.which_set.remote([stop._run_id for stop in runs])))
+                for stop in runs:
+                    stop._stopped = stop._run_id in stopped
+                RemoteStop._next = time.monotonic() + STOP_POLL_S
         return self._stopped
 
 
@@ -256,8 +274,11 @@ class _Decoder:
 
         self.model = text_model(name, precision)
 
-    def pid(self) -> int:
-        return os.getpid()
+    def about(self) -> dict:
+        """Its process, and the threads its batch computes on."""
+        from core import config
+
+        return dict(pid=os.getpid(), threads=config.cores())
 
     def choices(self, prompt_ids, cfg, eos, run_id, flags):
         from core import batching
@@ -289,8 +310,8 @@ def _take_seat(name: str, precision: str) -> _Seat:
         seat = min(pool, key=lambda s: s.rows, default=None)
         if seat is None or (seat.rows and len(pool) < config.settings().ray_decoders):
             # No CPU is reserved: an actor holds what it reserves for its whole life, and a few models'
-            # decoders would then leave no CPU to the runs. It decodes on one thread, which more would
-            # make spin-wait against the runs', and the runs' tasks yield it the CPU (core.cluster_runs).
+            # decoders would then leave no CPU to the runs. It decodes on one thread, as each task computes:
+            # OpenMP threads waiting for a core another process holds spin (two made generation slower).
             actor = ray.remote(num_cpus=0, max_concurrency=config.GENERATE_MAX_BATCH + 1, max_restarts=0,
                                scheduling_strategy="SPREAD",
                                runtime_env={"env_vars": {"DLLAB_THREADS": "1"}})(_Decoder)
@@ -310,12 +331,13 @@ def _leave_seat(name: str, precision: str, seat: _Seat, died: bool) -> None:
 
 
 def decoders() -> dict[tuple[str, str], list[dict]]:
-    """Each model's decoders on the cluster: the generations each serves now and was given, its process."""
+    """Each model's decoders on the cluster: the generations each serves now and was given, its process and
+    threads."""
     import ray
 
     with _decoders_lock:
         pools = {key: list(pool) for key, pool in _decoders.items()}
-    return {key: [dict(rows=s.rows, served=s.served, pid=ray.get(s.actor.pid.remote(), timeout=60)) for s in pool]
+    return {key: [dict(rows=s.rows, served=s.served, **ray.get(s.actor.about.remote(), timeout=60)) for s in pool]
             for key, pool in pools.items() if pool}
 
 

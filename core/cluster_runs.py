@@ -12,19 +12,13 @@ from typing import Iterator
 from core.cluster import RemoteStop, stream
 
 BUNDLE_S = 0.05                            # a pretraining task sends its step records this often
-RUN_NICENESS = 5                           # runs yield a node's cores to the text decoders (core.cluster)
 
 
 def _as_a_run() -> None:
-    """A task's process computes as a run: on one thread (it holds one CPU of the cluster's), and below
-    the text decoders, which hold none and stream tokens to readers (their batch is cheap per row)."""
+    """A task's process computes on one thread: it holds one CPU of the cluster's."""
     import torch
 
     torch.set_num_threads(1)
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, RUN_NICENESS)      # absolute: the worker is reused by later tasks
-    except (AttributeError, PermissionError, OSError):         # not on this platform: plain priority
-        pass
 
 
 def _train_task(cfg, data, run_id, flags):

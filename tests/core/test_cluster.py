@@ -100,16 +100,18 @@ def test_a_run_on_the_cluster_is_the_run_in_process(local_ray):
     assert not there.stopped and there.result().metrics == here.result().metrics
 
 
-def test_runs_on_the_cluster_yield_the_cpu_to_the_decoders_and_a_local_instance_admits_two_per_core(local_ray):
+def test_a_local_instance_admits_two_single_thread_tasks_per_core_and_decoders_use_one_thread(local_ray,
+                                                                                             tiny_gpt2_dir):
     import ray
 
     from core import config as settings
+    from core.lm import text_model
 
-    run = TrainingRun(config(epochs=2))
-    list(cluster_runs.train_epochs(run, lambda: False))
-    assert os.getpriority(os.PRIO_PROCESS, run.worker_pid) == cluster_runs.RUN_NICENESS
-    assert os.getpriority(os.PRIO_PROCESS, 0) < cluster_runs.RUN_NICENESS           # not the server's own work
     assert ray.cluster_resources()["CPU"] == settings.cores() * settings.RAY_LOCAL_CPUS_PER_CORE
+    cluster.shutdown_decoders()
+    generate_on(text_model(str(tiny_gpt2_dir)), True, max_new_tokens=2)
+    [decoder] = cluster.decoders()[next(iter(cluster.decoders()))]
+    assert decoder["threads"] == 1
 
 
 def test_each_record_brings_the_weights_the_epoch_ended_on(local_ray):
@@ -430,3 +432,15 @@ def test_a_decoder_killed_mid_generation_ends_it_with_a_message_and_the_next_one
     _, again = generate_on(model, True, strategy="greedy")
     _, here = generate_on(model, False, strategy="greedy")
     assert [r.token for r in again] == [r.token for r in here] and again
+
+
+def test_the_runs_of_one_process_read_their_stop_flags_together_and_each_stops_alone(local_ray):
+    import ray
+
+    stops = {run_id: cluster.RemoteStop(cluster._signals, run_id) for run_id in ("a-run", "b-run", "c-run")}
+    assert not any(stop() for stop in stops.values())
+    ray.get(cluster._signals.set.remote("b-run"))
+    time.sleep(cluster.STOP_POLL_S * 2)
+    assert {run_id: stop() for run_id, stop in stops.items()} == {"a-run": False, "b-run": True, "c-run": False}
+    late = cluster.RemoteStop(cluster._signals, "b-run")       # a run started after its flag was set reads it at once
+    assert late()
