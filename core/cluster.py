@@ -132,8 +132,11 @@ def _connect(where: str) -> None:
     if where == "local":
         from core import config
 
-        ray.init(num_cpus=config.cores() * config.RAY_LOCAL_CPUS_PER_CORE, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
-                 **options)
+        cpus = config.cores() * config.RAY_LOCAL_CPUS_PER_CORE
+        # Ray ends idle workers beyond one per CPU a second after they idle, and each new one imports torch
+        # and loads its models again (seconds of CPU): a class's bursts keep twice as many.
+        ray.init(num_cpus=cpus, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
+                 _system_config={"num_workers_soft_limit": 2 * cpus}, **options)
     else:
         ray.init(address=where, **options)
     _signals = ray.remote(num_cpus=0)(_StopFlags).remote()
