@@ -300,6 +300,23 @@ def generate_on(model, cluster_on: bool, **settings):
     return run, records
 
 
+def texts_together(model, seeds, **settings) -> dict:
+    """Each seed's sampled text, the generations started at once on the cluster."""
+    import threading
+
+    together = {}
+
+    def one(seed):
+        together[seed] = generate_on(model, True, strategy="sample", seed=seed, **settings)[0].result().text
+
+    threads = [threading.Thread(target=one, args=(seed,)) for seed in seeds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return together
+
+
 @pytest.mark.parametrize("settings", [dict(strategy="greedy"), dict(strategy="sample", seed=7, temperature=1.3),
                                       dict(strategy="greedy", max_new_tokens=40, repetition_penalty=1.3)])
 def test_a_generation_on_the_cluster_writes_what_it_writes_here(local_ray, tiny_gpt2_dir, settings):
@@ -314,23 +331,11 @@ def test_a_generation_on_the_cluster_writes_what_it_writes_here(local_ray, tiny_
 
 
 def test_several_generations_on_the_cluster_decode_together_and_each_gets_its_own(local_ray, tiny_gpt2_dir):
-    import threading
-
     from core.lm import text_model
 
     model = text_model(str(tiny_gpt2_dir))
     alone = {seed: generate_on(model, False, strategy="sample", seed=seed)[0].result().text for seed in range(4)}
-    together = {}
-
-    def one(seed):
-        together[seed] = generate_on(model, True, strategy="sample", seed=seed)[0].result().text
-
-    threads = [threading.Thread(target=one, args=(seed,)) for seed in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert together == alone
+    assert texts_together(model, range(4)) == alone
 
 
 def test_stop_ends_a_generation_on_the_cluster(local_ray, tiny_gpt2_dir):
@@ -345,8 +350,6 @@ def test_stop_ends_a_generation_on_the_cluster(local_ray, tiny_gpt2_dir):
 
 
 def test_generations_spread_over_a_pool_of_decoders_and_each_gets_its_own(local_ray, tiny_gpt2_dir, monkeypatch):
-    import threading
-
     from core.lm import text_model
 
     monkeypatch.setenv("DLLAB_RAY_DECODERS", "2")
@@ -354,17 +357,7 @@ def test_generations_spread_over_a_pool_of_decoders_and_each_gets_its_own(local_
     cluster.shutdown_decoders()
     alone = {seed: generate_on(model, False, strategy="sample", seed=seed, max_new_tokens=30)[0].result().text
              for seed in range(4)}
-    together = {}
-
-    def one(seed):
-        together[seed] = generate_on(model, True, strategy="sample", seed=seed, max_new_tokens=30)[0].result().text
-
-    threads = [threading.Thread(target=one, args=(seed,)) for seed in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert together == alone
+    assert texts_together(model, range(4), max_new_tokens=30) == alone
     pool = cluster.decoders()[model.name, model.precision]
     assert len(pool) == 2, pool                       # four at once: a second decoder started, no third
     assert all(seat["served"] >= 1 for seat in pool) and sum(seat["served"] for seat in pool) == 4
@@ -374,19 +367,12 @@ def test_generations_spread_over_a_pool_of_decoders_and_each_gets_its_own(local_
 
 
 def test_a_pool_of_one_decoder_batches_every_generation(local_ray, tiny_gpt2_dir, monkeypatch):
-    import threading
-
     from core.lm import text_model
 
     monkeypatch.delenv("DLLAB_RAY_DECODERS", raising=False)
     model = text_model(str(tiny_gpt2_dir))
     cluster.shutdown_decoders()
-    threads = [threading.Thread(target=generate_on, args=(model, True), kwargs=dict(strategy="sample", seed=seed))
-               for seed in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    texts_together(model, range(3))
     pool = cluster.decoders()[model.name, model.precision]
     assert len(pool) == 1 and pool[0]["served"] == 3
 
