@@ -286,6 +286,22 @@ def serving(folder: Path, model: str, port: int = 0, **settings):
         stop(app)
 
 
+@contextmanager
+def classroom(prefix: str, students: int):
+    """A private folder with the stand-in text model (GPT-2 small's architecture, random weights) and the
+    students' files; yields (folder, model directory, Files) and removes the folder afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    from bench.generate import stand_in_model
+
+    hf_logging.disable_progress_bar()
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder, stand_in_model(folder / "gpt2-small-random"), Files(folder, students)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=8)
@@ -296,20 +312,9 @@ def main() -> None:
     args = parser.parse_args()
     from gradio_client import Client
 
-    from transformers.utils import logging as hf_logging
-
-    from bench.generate import stand_in_model
-
-    hf_logging.disable_progress_bar()
-
-    folder = Path(tempfile.mkdtemp(prefix="dllab-classroom-"))
-    try:
-        model = stand_in_model(folder / "gpt2-small-random")
-        files = Files(folder, args.students)
+    with classroom("dllab-classroom-", args.students) as (folder, model, files):
         with serving(folder, model, args.port) as (app, url, log):
             measure(Client(url, verbose=False), app, url, log, files, args)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def measure(warm, app, url: str, log: Path, files: Files, args) -> None:

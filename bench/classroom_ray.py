@@ -24,17 +24,15 @@ cores to the other tabs, which this benchmark cannot show.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.classroom import MIX, Files, Request, percentile, serving, timed, under_load  # noqa: E402
+from bench.classroom import MIX, Files, Request, classroom, percentile, serving, timed, under_load  # noqa: E402
 
 SHORT = "short train"
 
@@ -95,15 +93,8 @@ def main() -> None:
     parser.add_argument("--warm-seconds", type=float, default=15, help="the mix, unmeasured, before measuring")
     args = parser.parse_args()
     from gradio_client import Client
-    from transformers.utils import logging as hf_logging
 
-    from bench.generate import stand_in_model
-
-    hf_logging.disable_progress_bar()
-    folder = Path(tempfile.mkdtemp(prefix="dllab-classroom-ray-"))
-    try:
-        model = stand_in_model(folder / "gpt2-small-random")
-        files = Files(folder, args.students)
+    with classroom("dllab-classroom-ray-", args.students) as (folder, model, files):
         print(f"{args.students} students for {args.seconds:.0f} s per phase; GPT-2 small's architecture with "
               "random weights; both servers on this machine's cores")
         with serving(folder, model) as (_, url, _):
@@ -113,8 +104,6 @@ def main() -> None:
             if state != "ready":
                 raise SystemExit(f"the app's Ray instance is {state}: pip install -r requirements-ray.txt")
             ray = measure(url, files, args, "Ray (local)")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     one = ray["alone_p50"] / here["alone_p50"]
     mix = here["mix_per_s"] / ray["mix_per_s"]
     print(f"one worker of this size (2 cores) sustains {ray['short_per_s']:.2f} short Train runs/s on Ray "
