@@ -147,6 +147,17 @@ def _by_prompt_length(rows: list[Row]) -> list[list[Row]]:
     return list(groups.values())
 
 
+_turns = SCHEDULER          # where the batchers' steps take their turns
+
+
+def take_turns_from(turns) -> None:
+    """The batchers of this process take their steps' turns from ``turns`` (an object with the job() and
+    turn() of core.scheduler's SCHEDULER, which is the default): a decoder of a local Ray instance takes
+    them from the web server's scheduler (core/cluster_decoders.py)."""
+    global _turns
+    _turns = turns
+
+
 class Batcher:
     """The rows decoding on one model, and the thread that steps them while there are any."""
 
@@ -177,7 +188,7 @@ class Batcher:
 
     def _run(self) -> None:
         try:
-            with torch.inference_mode(), SCHEDULER.job("generate") as job:
+            with torch.inference_mode(), _turns.job("generate") as job:
                 while self._step(job):
                     pass
         except BaseException as error:      # every consumer hears it (a busy class, a failed step)
@@ -204,7 +215,7 @@ class Batcher:
         stepping = self._rows + self._alone
         # One sequence decodes as fast on one thread as on two (reading the weights is the limit), and
         # int8's products ran 1.5x faster on one in a thread other than the main one: one row, one thread.
-        with SCHEDULER.turn(job, most=1 if job.weight == 1 else None):
+        with _turns.turn(job, most=1 if job.weight == 1 else None):
             began = time.perf_counter()
             for group in _by_prompt_length(joining):
                 self._join(group)

@@ -12,7 +12,10 @@ start takes several seconds, while the page already serves). Until then, and for
 connect, runs compute in-process; ``status()`` says which and why, for the log and the page.
 
 Runs stream their records back from Ray generator tasks (core/cluster_runs.py: training, pretraining,
-transcription; this module: the loop that drives them, Stop and faults, and the text decoders). A task
+transcription; core/cluster_decoders.py: the text decoders; this module: the loop that drives them,
+Stop and faults). On a ``local`` instance, whose tasks compute on this server's cores, each unit of a
+run (its items of about config.UNIT_S) is computed during a turn of this server's scheduler, as runs
+in this process are: the two would otherwise oversubscribe the cores between them. A task
 builds the same run from the same settings and seeds, so its records are the ones an in-process
 run makes; each epoch brings the model's weights along, so the page's plots and the finished
 run's metrics, export and history are computed from the very weights the cluster trained. Stop is
@@ -28,6 +31,7 @@ import threading
 import time
 import uuid
 import weakref
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -146,7 +150,9 @@ def _connect(where: str) -> None:
 def shutdown() -> None:
     """Disconnect (tests); runs compute in-process afterwards."""
     global _signals
-    _decoders.clear()
+    from core import cluster_decoders
+
+    cluster_decoders.forget()
     _remote.clear()
     if _status.state in ("ready", "connecting"):
         import ray
@@ -207,12 +213,63 @@ class RemoteStop:
 _remote: dict = {}
 
 
-def _remote_task(task, num_cpus: int):
+def shares_cores() -> bool:
+    """Whether the cluster is the ``local`` instance: its tasks compute on this server's cores, so that
+    they take turns in this server's scheduler (core/scheduler.py) as runs in this process do."""
+    now = _status
+    return now.ready and now.address == "local"
+
+
+def _remote_task(task, num_cpus: int, paced: bool = False):
     import ray
 
-    if (task, num_cpus) not in _remote:
-        _remote[task, num_cpus] = ray.remote(num_cpus=num_cpus, max_retries=0)(task)
-    return _remote[task, num_cpus]
+    if (task, num_cpus, paced) not in _remote:
+        options = dict(num_cpus=num_cpus, max_retries=0)
+        if paced:               # the task waits after each item until the follower takes it
+            options["_generator_backpressure_num_objects"] = 1
+        _remote[task, num_cpus, paced] = ray.remote(**options)(task)
+    return _remote[task, num_cpus, paced]
+
+
+class _Unit(list):
+    """The items a paced task computed in one turn; ``final``: the task has ended after them."""
+    final = False
+
+
+FINISHING = "finishing"     # a task yields it once its run's last unit of work is done (what follows is cheap)
+
+
+def _finishing(item) -> bool:
+    return isinstance(item, str) and item == FINISHING
+
+
+def _unit_by_unit(task, paced: bool, *args):
+    """On a worker: ``task(*args)``'s items (without its FINISHING). Paced, they come in units: a None,
+    at which the task waits (Ray's backpressure) until the follower takes it, which it does holding a
+    turn on this server's cores; then the items computed in config.UNIT_S (at least one) as one _Unit.
+    After FINISHING, the unit takes every item left and is the final one: the follower takes those
+    without waiting in line for another turn, as core.scheduler.scheduled does for a run's last record."""
+    from core import config
+
+    items = task(*args)
+    if not paced:
+        yield from (item for item in items if not _finishing(item))
+        return
+    while True:
+        yield None
+        unit, began, finishing = _Unit(), time.monotonic(), False
+        try:
+            while not unit or finishing or time.monotonic() - began < config.UNIT_S:
+                item = next(items)
+                if _finishing(item):
+                    finishing = True
+                else:
+                    unit.append(item)
+        except StopIteration:
+            unit.final = True
+        yield unit
+        if unit.final:
+            return
 
 
 def _raise_from(failed) -> None:
@@ -239,139 +296,59 @@ def call(task, *args, num_cpus: int = 1, timeout: float | None = None):
         _raise_from(failed)
 
 
-def stream(task, should_stop, *args, start=None) -> Iterator:
+def _follow(refs, should_stop, run_id: str) -> Iterator:
+    """The items of the generator ``refs`` as they come; meanwhile this user's Stop goes on to the task."""
+    import ray
+
+    told_stop = False
+    while True:
+        ready_now, _ = ray.wait([refs], timeout=WAIT_S)
+        if should_stop() and not told_stop:
+            _signals.set.remote(run_id)
+            told_stop = True
+        if not ready_now:
+            continue
+        try:
+            yield ray.get(next(refs))
+        except StopIteration:
+            return
+        except ray.exceptions.RayError as failed:
+            _raise_from(failed)
+
+
+def stream(task, should_stop, *args, start=None, kind: str = "run") -> Iterator:
     """Start ``task`` on the cluster as a Ray generator task (or ``start(run_id, flags)``, which starts
     one) and yield what it yields; meanwhile pass this user's Stop on to it. A task that fails with one
     of DL Lab's errors raises it here; one whose worker died raises ClusterError. Closing this
-    generator (a client that went away) cancels the task."""
+    generator (a client that went away) cancels the task.
+
+    On a ``local`` instance a task's items are computed in turns of this server's scheduler, as a job of
+    ``kind`` (its units on one thread, as the task computes): then, as in-process, it may be refused
+    (the class is busy) and yields a core.scheduler.Waiting while it waits for a turn."""
     import ray
+
+    from core.scheduler import SCHEDULER, Waiting, scheduled
 
     run_id = uuid.uuid4().hex
-    stream = (start or _remote_task(task, 1).remote)(*args, run_id, _signals)
-    told_stop = False
-    try:
-        while True:
-            ready_now, _ = ray.wait([stream], timeout=WAIT_S)
-            if should_stop() and not told_stop:
-                _signals.set.remote(run_id)
-                told_stop = True
-            if not ready_now:
-                continue
-            try:
-                yield ray.get(next(stream))
-            except StopIteration:
-                return
-            except ray.exceptions.RayError as failed:
-                _raise_from(failed)
-    finally:            # ended, or a client that went away: whatever still runs there stops too
-        _signals.set.remote(run_id)               # a decoder's row reads it (a running actor call is not cancelled)
-        ray.cancel(stream)
-
-
-class _Decoder:
-    """An actor holding one text model: the calls it serves at once decode as one batch (core.batching),
-    as the server's own requests do."""
-
-    def __init__(self, name: str, precision: str):
-        from core.lm import text_model
-
-        self.model = text_model(name, precision)
-
-    def about(self) -> dict:
-        """Its process, and the threads its batch computes on."""
-        from core import config
-
-        return dict(pid=os.getpid(), threads=config.cores())
-
-    def choices(self, prompt_ids, cfg, eos, run_id, flags):
-        from core import batching
-
-        yield from batching.row_choices(self.model.lm, prompt_ids, cfg, eos, RemoteStop(flags, run_id))
-
-
-@dataclass(eq=False)
-class _Seat:
-    """A decoder actor of a model's pool, and the generations it serves."""
-    actor: object
-    rows: int = 0           # generations decoding there now
-    served: int = 0         # generations it was given
-
-
-_decoders: dict[tuple[str, str], list[_Seat]] = {}
-_decoders_lock = threading.Lock()
-
-
-def _take_seat(name: str, precision: str) -> _Seat:
-    """A decoder of the model's pool for one more generation: the one serving the fewest rows, or a new one
-    while each serves some and the pool has fewer than DLLAB_RAY_DECODERS (decoders start on first use)."""
-    import ray
-
-    from core import config
-
-    with _decoders_lock:
-        pool = _decoders.setdefault((name, precision), [])
-        seat = min(pool, key=lambda s: s.rows, default=None)
-        if seat is None or (seat.rows and len(pool) < config.settings().ray_decoders):
-            # No CPU is reserved: an actor holds what it reserves for its whole life, and a few models'
-            # decoders would then leave no CPU to the runs. It decodes on one thread, as each task computes:
-            # OpenMP threads waiting for a core another process holds spin (two made generation slower).
-            actor = ray.remote(num_cpus=0, max_concurrency=config.GENERATE_MAX_BATCH + 1, max_restarts=0,
-                               scheduling_strategy="SPREAD",
-                               runtime_env={"env_vars": {"DLLAB_THREADS": "1"}})(_Decoder)
-            seat = _Seat(actor.remote(name, precision))
-            pool.append(seat)
-        seat.rows += 1
-        seat.served += 1
-        return seat
-
-
-def _leave_seat(name: str, precision: str, seat: _Seat, died: bool) -> None:
-    with _decoders_lock:
-        seat.rows -= 1
-        pool = _decoders.get((name, precision), [])
-        if died and seat in pool:                   # the next generation starts a new decoder
-            pool.remove(seat)
-
-
-def decoders() -> dict[tuple[str, str], list[dict]]:
-    """Each model's decoders on the cluster: the generations each serves now and was given, its process and
-    threads."""
-    import ray
-
-    with _decoders_lock:
-        pools = {key: list(pool) for key, pool in _decoders.items()}
-    return {key: [dict(rows=s.rows, served=s.served, **ray.get(s.actor.about.remote(), timeout=60)) for s in pool]
-            for key, pool in pools.items() if pool}
-
-
-def shutdown_decoders() -> None:
-    """End every decoder (tests; a model's next generation starts a new one)."""
-    import ray
-
-    with _decoders_lock:
-        seats = [seat for pool in _decoders.values() for seat in pool]
-        _decoders.clear()
-    for seat in seats:
-        ray.kill(seat.actor)
-
-
-def choices(name: str, precision: str, prompt_ids: list[int], cfg, eos: list[int], should_stop) -> Iterator:
-    """core.batching.row_choices computed by a decoder of the cluster's pool for model ``name``: the same
-    items (a core.batching.Choice per token, then the end), and the same tokens a row of the server's
-    own batch would get. Closing the iterator ends the row there. A decoder found dead before its first
-    token is replaced once, unseen; one that dies later ends the generation with ClusterError."""
-    for attempt in (1, 2):
-        seat, started = _take_seat(name, precision), False
+    paced = start is None and shares_cores()
+    with ExitStack() as turns:
+        job = turns.enter_context(SCHEDULER.job(kind, should_stop=should_stop, most=1)) if paced else None
+        if start is None:
+            refs = _remote_task(_unit_by_unit, 1, paced).remote(task, paced, *args, run_id, _signals)
+        else:
+            refs = start(*args, run_id, _signals)
         try:
-            for item in stream(None, should_stop, prompt_ids, cfg, eos, start=seat.actor.choices.remote):
-                started = True
-                yield item
-            _leave_seat(name, precision, seat, died=False)
-            return
-        except DLLabError as failed:        # its worker died, or its model would not load there: a new one next
-            _leave_seat(name, precision, seat, died=True)
-            if started or attempt == 2 or not isinstance(failed, ClusterError):
-                raise
-        except BaseException:
-            _leave_seat(name, precision, seat, died=False)
-            raise
+            items = _follow(refs, should_stop, run_id)
+            if paced:
+                # Into the line once Ray has started the task: a turn given to a task still queued there
+                # (behind tasks that wait for turns) would never be used.
+                while not ray.wait([refs], timeout=WAIT_S)[0] and not should_stop():
+                    pass
+                # a unit: take the task's None (it computes its next items), then those items
+                for unit in scheduled((item for item in items if item is not None), job):
+                    yield from ([unit] if isinstance(unit, Waiting) else unit)
+            else:
+                yield from items
+        finally:            # ended, or a client that went away: whatever still runs there stops too
+            _signals.set.remote(run_id)               # a decoder's row reads it (a running actor call is not cancelled)
+            ray.cancel(refs)

@@ -9,7 +9,8 @@ import os
 import time
 from typing import Iterator
 
-from core.cluster import RemoteStop, stream
+from core.cluster import FINISHING, RemoteStop, stream
+from core.scheduler import Waiting
 
 BUNDLE_S = 0.05                            # a pretraining task sends its step records this often
 
@@ -28,8 +29,10 @@ def _train_task(cfg, data, run_id, flags):
     _as_a_run()
     run = TrainingRun(cfg, should_stop=RemoteStop(flags, run_id), data=data)
     yield "worker", os.getpid()
-    for record in run.epochs():
-        yield "epoch", (record, run.model.state_dict())
+    for record in run.epochs():     # a copy: a paced unit sends several epochs at once
+        yield "epoch", (record, {name: tensor.clone() for name, tensor in run.model.state_dict().items()})
+        if record.final:
+            yield FINISHING
     yield "end", (run.stopped, run._seconds, run.model.state_dict())
 
 
@@ -54,6 +57,8 @@ def _pretrain_task(cfg, base, run_id, flags):
     bundle, sent, last = [], time.monotonic(), None
     for last in run.steps():
         bundle.append(last)
+        if last.final:
+            yield FINISHING
         if last.sample is not None or time.monotonic() - sent >= BUNDLE_S:
             yield "steps", bundle
             bundle, sent = [], time.monotonic()
@@ -74,6 +79,8 @@ def _transcribe_task(cfg, audio, run_id, flags):
     yield "worker", os.getpid()
     for progress in run.steps():
         yield "progress", progress
+        if progress.final:
+            yield FINISHING
     yield "end", run.result()
 
 
@@ -81,7 +88,11 @@ def train_epochs(run, should_stop) -> Iterator:
     """``run.epochs()`` computed on the cluster: the same EpochRecords, and ``run`` (built here from the
     same settings) follows: its history, its model's weights after every epoch, and in the end
     whether it stopped and how long it computed. ``should_stop``: this user's Stop."""
-    for kind, value in stream(_train_task, should_stop, run.config, run.data):
+    for item in stream(_train_task, should_stop, run.config, run.data, kind="train"):
+        if isinstance(item, Waiting):
+            yield item
+            continue
+        kind, value = item
         if kind == "worker":
             run.worker_pid = value
         elif kind == "epoch":
@@ -99,7 +110,11 @@ def pretrain_steps(run, should_stop) -> Iterator:
     the run's history and samples following them here, and in the end its trained weights (and its
     from-scratch twin's), so that it registers and summarises as an in-process run does."""
     base = run.base
-    for kind, value in stream(_pretrain_task, should_stop, run.config, base):
+    for item in stream(_pretrain_task, should_stop, run.config, base, kind="pretrain"):
+        if isinstance(item, Waiting):
+            yield item
+            continue
+        kind, value = item
         if kind == "worker":
             run.worker_pid = value
         elif kind == "steps":
@@ -131,7 +146,11 @@ class RemoteTranscription:
         self.worker_pid = None
 
     def steps(self) -> Iterator:
-        for kind, value in stream(_transcribe_task, self.should_stop, self.config, self.audio):
+        for item in stream(_transcribe_task, self.should_stop, self.config, self.audio, kind="transcribe"):
+            if isinstance(item, Waiting):
+                yield item
+                continue
+            kind, value = item
             if kind == "worker":
                 self.worker_pid = value
             elif kind == "progress":

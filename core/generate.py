@@ -259,12 +259,14 @@ class Generation:
 
     def _choices(self) -> Iterator:
         """This run's row in its model's batch: here (core.batching), or on the Ray cluster's decoder
-        for the model when one is connected (core.cluster); a session's own model decodes here."""
+        for the model when one is connected (core.cluster_decoders); a session's own model decodes here."""
         from core import cluster
 
         if cluster.ready() and self.model.source != SESSION_SOURCE:
-            return cluster.choices(self.model.name, self.model.precision, self.prompt_ids, self.config,
-                                   self.model.codec.eos, self.should_stop)
+            from core import cluster_decoders
+
+            return cluster_decoders.choices(self.model.name, self.model.precision, self.prompt_ids, self.config,
+                                            self.model.codec.eos, self.should_stop)
         return batching.row_choices(self.model.lm, self.prompt_ids, self.config, self.model.codec.eos,
                                     self.should_stop)
 

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import traceback
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -74,8 +75,11 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
             "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}
     if cluster.ready():            # a task holding a node's cores (as many as this server has) times it there
         try:
-            return Latency(**cluster.call(_run_job_on_cluster, work, num_cpus=config.cores(),
-                                          timeout=config.QUANTIZE_WORKER_TIMEOUT_S))
+            with ExitStack() as alone:
+                if cluster.shares_cores():      # a local instance's node is this server: every core, alone
+                    alone.enter_context(SCHEDULER.turn(alone.enter_context(SCHEDULER.job("quantize")), exclusive=True))
+                return Latency(**cluster.call(_run_job_on_cluster, work, num_cpus=config.cores(),
+                                              timeout=config.QUANTIZE_WORKER_TIMEOUT_S))
         except TimeoutError:
             raise ResourceLimit("quantize_latency_timeout", max=config.QUANTIZE_WORKER_TIMEOUT_S) from None
     with tempfile.TemporaryDirectory(prefix="dllab-latency-") as tmp:

@@ -106,6 +106,27 @@ def require_ray() -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance (DLLAB_RAY_ADDRESS=local) for the tests of one module; Ray's absence skips them,
+    saying why (fails them in CI)."""
+    from core import cluster
+
+    require_ray()
+    before = os.environ.get(cluster.ENV)
+    os.environ[cluster.ENV] = "local"
+    try:
+        cluster.warm_up()
+        assert cluster.status().state == "ready", cluster.status()
+        yield
+    finally:
+        cluster.shutdown()
+        if before is None:
+            os.environ.pop(cluster.ENV, None)
+        else:
+            os.environ[cluster.ENV] = before
+
+
 def serve_app(tmp_path_factory, models: tuple[Path, ...], **settings):
     """`python app.py` started as a user starts it, on a free port given by GRADIO_SERVER_PORT, with
     ``settings`` added to its environment; yields its URL and stops it afterwards."""

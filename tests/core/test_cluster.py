@@ -10,29 +10,11 @@ import time
 import pytest
 import torch
 
-from core import cluster, cluster_runs
+from core import cluster, cluster_decoders, cluster_runs
 from core.errors import ClusterError, DLLabError, TrainingDiverged
 from core.train import TrainConfig, TrainingRun
-from tests.conftest import require_ray
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    require_ray()
-    before = os.environ.get(cluster.ENV)
-    os.environ[cluster.ENV] = "local"
-    try:
-        cluster.warm_up()
-        assert cluster.status().state == "ready", cluster.status()
-        yield
-    finally:
-        cluster.shutdown()
-        if before is None:
-            os.environ.pop(cluster.ENV, None)
-        else:
-            os.environ[cluster.ENV] = before
 
 
 def config(**changes):
@@ -108,9 +90,9 @@ def test_a_local_instance_admits_two_single_thread_tasks_per_core_and_decoders_u
     from core.lm import text_model
 
     assert ray.cluster_resources()["CPU"] == settings.cores() * settings.RAY_LOCAL_CPUS_PER_CORE
-    cluster.shutdown_decoders()
+    cluster_decoders.shutdown_decoders()
     generate_on(text_model(str(tiny_gpt2_dir)), True, max_new_tokens=2)
-    [decoder] = cluster.decoders()[next(iter(cluster.decoders()))]
+    [decoder] = cluster_decoders.decoders()[next(iter(cluster_decoders.decoders()))]
     assert decoder["threads"] == 1
 
 
@@ -354,11 +336,11 @@ def test_generations_spread_over_a_pool_of_decoders_and_each_gets_its_own(local_
 
     monkeypatch.setenv("DLLAB_RAY_DECODERS", "2")
     model = text_model(str(tiny_gpt2_dir))
-    cluster.shutdown_decoders()
+    cluster_decoders.shutdown_decoders()
     alone = {seed: generate_on(model, False, strategy="sample", seed=seed, max_new_tokens=30)[0].result().text
              for seed in range(4)}
     assert texts_together(model, range(4), max_new_tokens=30) == alone
-    pool = cluster.decoders()[model.name, model.precision]
+    pool = cluster_decoders.decoders()[model.name, model.precision]
     assert len(pool) == 2, pool                       # four at once: a second decoder started, no third
     assert all(seat["served"] >= 1 for seat in pool) and sum(seat["served"] for seat in pool) == 4
     assert all(seat["rows"] == 0 for seat in pool)    # every row left its decoder
@@ -371,9 +353,9 @@ def test_a_pool_of_one_decoder_batches_every_generation(local_ray, tiny_gpt2_dir
 
     monkeypatch.delenv("DLLAB_RAY_DECODERS", raising=False)
     model = text_model(str(tiny_gpt2_dir))
-    cluster.shutdown_decoders()
+    cluster_decoders.shutdown_decoders()
     texts_together(model, range(3))
-    pool = cluster.decoders()[model.name, model.precision]
+    pool = cluster_decoders.decoders()[model.name, model.precision]
     assert len(pool) == 1 and pool[0]["served"] == 3
 
 
@@ -381,15 +363,15 @@ def test_a_decoder_killed_between_generations_is_replaced_unseen(local_ray, tiny
     from core.lm import text_model
 
     model = text_model(str(tiny_gpt2_dir))
-    cluster.shutdown_decoders()
+    cluster_decoders.shutdown_decoders()
     generate_on(model, True, max_new_tokens=2)
-    [before] = cluster.decoders()[model.name, model.precision]
+    [before] = cluster_decoders.decoders()[model.name, model.precision]
     os.kill(before["pid"], signal.SIGKILL)
     time.sleep(0.5)
     _, there = generate_on(model, True, strategy="greedy")
     _, here = generate_on(model, False, strategy="greedy")
     assert [r.token for r in there] == [r.token for r in here] and there
-    [after] = cluster.decoders()[model.name, model.precision]
+    [after] = cluster_decoders.decoders()[model.name, model.precision]
     assert after["pid"] != before["pid"]
 
 
@@ -398,9 +380,9 @@ def test_a_decoder_killed_mid_generation_ends_it_with_a_message_and_the_next_one
     from core.lm import text_model
 
     model = text_model(str(tiny_gpt2_dir))
-    cluster.shutdown_decoders()
+    cluster_decoders.shutdown_decoders()
     generate_on(model, True, max_new_tokens=2)                # the decoder is up
-    [seat] = cluster.decoders()[model.name, model.precision]
+    [seat] = cluster_decoders.decoders()[model.name, model.precision]
     killed = []
 
     def kill_after_two_tokens():                              # read after each token: the decoder dies mid-run
@@ -414,7 +396,7 @@ def test_a_decoder_killed_mid_generation_ends_it_with_a_message_and_the_next_one
     with pytest.raises(ClusterError) as lost:
         list(run.tokens())
     assert lost.value.key == "cluster_run_lost" and killed
-    assert (model.name, model.precision) not in cluster.decoders()      # not handed to the next generation
+    assert (model.name, model.precision) not in cluster_decoders.decoders()      # not handed to the next generation
     _, again = generate_on(model, True, strategy="greedy")
     _, here = generate_on(model, False, strategy="greedy")
     assert [r.token for r in again] == [r.token for r in here] and again
