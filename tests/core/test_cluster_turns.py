@@ -85,3 +85,29 @@ def test_a_decoders_gate_steps_when_offered_and_alone_when_no_offer_comes(monkey
     began = time.monotonic()
     assert cluster_decoders._Gate(lambda: False).step(1) is None        # no rows: the offer is not held long
     assert time.monotonic() - began < 0.3
+
+
+def test_runs_beyond_the_instances_cpus_wait_in_ray_and_all_finish(local_ray):
+    import ray
+
+    cpus = int(ray.cluster_resources()["CPU"])
+    finished = []
+
+    def follow(run):
+        finished.append([r for r in cluster_runs.train_epochs(run, lambda: False) if not isinstance(r, Waiting)])
+
+    def start(runs):
+        threads = [threading.Thread(target=follow, args=(run,)) for run in runs]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    # Runs that hold every CPU of the instance and have computed a while; then newer ones, which Ray queues
+    # until a CPU frees up, while in the server's line they would come first (none has computed yet).
+    older = start([TrainingRun(config(epochs=20, seed=seed)) for seed in range(cpus)])
+    until(lambda: SCHEDULER.snapshot()["jobs"] == cpus)
+    time.sleep(0.5)
+    newer = start([TrainingRun(config(epochs=3, seed=seed)) for seed in range(2)])
+    for thread in older + newer:
+        thread.join(timeout=120)
+    assert sorted(len(records) for records in finished) == [3, 3] + [20] * cpus
