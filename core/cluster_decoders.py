@@ -56,8 +56,8 @@ class _Gate:
 
         with self._cond:
             self._cond.wait_for(lambda: self._offer, timeout=PACE_WAIT_S)
-            threads = max(1, min(self._offer or 1, most or self._offer or 1))
-            self._offer = 0
+            offered, self._offer = self._offer or 1, 0
+        threads = min(offered, most) if most else offered
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
         try:

@@ -106,6 +106,14 @@ def require_ray() -> None:
         pytest.skip(reason)
 
 
+def until(condition, seconds: float = 60) -> None:
+    """Wait for ``condition()`` to hold, failing the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"the condition did not hold within {seconds:.0f} s"
+        time.sleep(0.005)
+
+
 @pytest.fixture(scope="module")
 def local_ray():
     """A local Ray instance (DLLAB_RAY_ADDRESS=local) for the tests of one module; Ray's absence skips them,

@@ -5,7 +5,6 @@ step in a gate that records every call (how many rows, padded or not) and lets t
 only as far as the test allows, so that joins happen at a known step."""
 
 import threading
-import time
 
 import pytest
 import torch
@@ -17,6 +16,7 @@ from core.generate import GenerateConfig, Generation
 from core.lm import resolve, text_model
 from core.pretrain import LMRegistry
 from core.tinygpt import GPTConfig, TinyGPT
+from tests.conftest import until
 
 PROMPTS = ["Deep learning models", "The quick brown fox jumps over the lazy", "A", "Gradient descent lowers the"]
 TEXT = "深度学习 deep learning 机器学习 machine"
@@ -68,13 +68,6 @@ class Gate:
     def rows(self) -> int:
         """Sequence-steps computed so far (a prompt read counts one)."""
         return sum(rows for rows, _, _ in self.calls)
-
-
-def until(condition):
-    deadline = time.monotonic() + 60
-    while not condition():
-        assert time.monotonic() < deadline, "the batch did not get there"
-        time.sleep(0.005)
 
 
 def settings(model, prompt, **rules):

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from core import cluster_decoders, cluster_runs
 from core.scheduler import SCHEDULER, Job, Waiting
 from core.train import TrainingRun
+from tests.conftest import until
 from tests.core.test_cluster import config, generate_on, in_process
 
 
@@ -17,13 +18,6 @@ def every_core_held():
     """Every core of this server's scheduler held by another job, as a latency measurement holds them."""
     with SCHEDULER.job("holder") as job, SCHEDULER.turn(job, exclusive=True):
         yield
-
-
-def until(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_run_on_a_local_instance_waits_for_a_turn_on_this_servers_cores(local_ray):
