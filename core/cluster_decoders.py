@@ -45,6 +45,7 @@ class _Gate:
         self._offer = 0             # threads of the turn on offer (0: none)
         self._steps = 0             # steps taken
         self._attained = 0.0        # the compute of the batch's rows, after the last step
+        self.threads = 1            # the last step's threads
 
     @contextmanager
     def job(self, kind: str, **_):
@@ -57,7 +58,7 @@ class _Gate:
         with self._cond:
             self._cond.wait_for(lambda: self._offer, timeout=PACE_WAIT_S)
             offered, self._offer = self._offer or 1, 0
-        threads = min(offered, most) if most else offered
+        threads = self.threads = min(offered, most) if most else offered
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
         try:
@@ -96,10 +97,12 @@ class _Decoder:
             batching.take_turns_from(self.gate)
 
     def about(self) -> dict:
-        """Its process, and the threads its batch computes on."""
+        """Its process, and the threads its batch computes on (paced: those of its last step, the share of
+        the turn it was offered, as the server's own batch gets: one for one row)."""
         from core import config
 
-        return dict(pid=os.getpid(), threads=config.cores(), paced=self.gate is not None)
+        threads = self.gate.threads if self.gate is not None else config.cores()
+        return dict(pid=os.getpid(), threads=threads, paced=self.gate is not None)
 
     def step(self, threads: int) -> float | None:
         return self.gate.step(threads)
@@ -171,8 +174,9 @@ def _take_seat(name: str, precision: str) -> _Seat:
         seat = min(pool, key=lambda s: s.rows, default=None)
         if seat is None or (seat.rows and len(pool) < config.settings().ray_decoders):
             # No CPU is reserved: an actor holds what it reserves for its whole life, and a few models'
-            # decoders would then leave no CPU to the runs. It decodes on one thread, as each task computes:
-            # OpenMP threads waiting for a core another process holds spin (two made generation slower).
+            # decoders would then leave no CPU to the runs. Unpaced, it decodes on one thread, as each task
+            # computes: OpenMP threads waiting for a core another process holds spin (two made generation
+            # slower); paced, on its turn's share.
             actor = ray.remote(num_cpus=0, max_concurrency=config.GENERATE_MAX_BATCH + 1, max_restarts=0,
                                concurrency_groups={PACE: 1}, scheduling_strategy="SPREAD",
                                runtime_env={"env_vars": {"DLLAB_THREADS": "1"}})(_Decoder)
