@@ -203,7 +203,10 @@ class RemoteStop:
                 import ray
 
                 runs = [stop for stop in RemoteStop._live if not stop._stopped]
-                stopped = set(ray.get(self._flags.which_set.remote([stop._run_id for stop in runs])))
+                try:
+                    stopped = set(ray.get(self._flags.which_set.remote([stop._run_id for stop in runs])))
+                except ray.exceptions.RayError:     # the flags' actor did not answer in time (a busy node):
+                    stopped = set()                 # the run goes on, and reads them at the next poll
                 for stop in runs:
                     stop._stopped = stop._run_id in stopped
                 RemoteStop._next = time.monotonic() + STOP_POLL_S
@@ -337,6 +340,7 @@ def stream(task, should_stop, *args, start=None, kind: str = "run") -> Iterator:
             refs = _remote_task(_unit_by_unit, 1, paced).remote(task, paced, *args, run_id, _signals)
         else:
             refs = start(*args, run_id, _signals)
+        ended = False           # the task ended, or failed: nothing to cancel
         try:
             items = _follow(refs, should_stop, run_id)
             if paced:
@@ -349,6 +353,13 @@ def stream(task, should_stop, *args, start=None, kind: str = "run") -> Iterator:
                     yield from ([unit] if isinstance(unit, Waiting) else unit)
             else:
                 yield from items
-        finally:            # ended, or a client that went away: whatever still runs there stops too
+            ended = True
+        except DLLabError:
+            ended = True
+            raise
+        finally:            # a client that went away: whatever still runs there stops too
             _signals.set.remote(run_id)               # a decoder's row reads it (a running actor call is not cancelled)
-            ray.cancel(refs)
+            if not ended:
+                # Not after it ended: Ray 2.60's driver aborted (a failed check in its task manager) when a
+                # generator task that had just failed was cancelled while its last reply was on its way.
+                ray.cancel(refs)
