@@ -48,6 +48,8 @@ def test_upload_shows_n_variants_then_fewer_on_request(page, tmp_path):
 def test_two_clicks_on_the_original_draw_a_box_that_every_variant_carries(page):
     open_tab(page)
     upload(page, sample_photos()["china"])
+    # the upload's preview done: until then the original's picture can still be replaced under the click
+    expect(page.locator("#augment-status")).to_contain_text("8 variants", timeout=30_000)
     original = page.locator("#augment-original img")
     original.wait_for()
     bbox = original.bounding_box()
