@@ -25,6 +25,7 @@ from typing import Iterator
 
 from core.cluster import RemoteStop, shares_cores, stream
 from core.errors import ClusterError, DLLabError
+from core.scheduler import Job
 
 log = logging.getLogger("dllab")
 
@@ -38,9 +39,7 @@ class _Gate:
     one offered by the web server's pacer during a turn of the server's own."""
 
     def __init__(self, has_rows):
-        from core.scheduler import Job
-
-        self._job_type, self._has_rows = Job, has_rows
+        self._has_rows = has_rows
         self._cond = threading.Condition()
         self._offer = 0             # threads of the turn on offer (0: none)
         self._steps = 0             # steps taken
@@ -49,7 +48,7 @@ class _Gate:
 
     @contextmanager
     def job(self, kind: str, **_):
-        yield self._job_type(kind)
+        yield Job(kind)
 
     @contextmanager
     def turn(self, job, most: int | None = None):

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import traceback
-from contextlib import ExitStack
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -75,9 +75,7 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
             "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}
     if cluster.ready():            # a task holding a node's cores (as many as this server has) times it there
         try:
-            with ExitStack() as alone:
-                if cluster.shares_cores():      # a local instance's node is this server: every core, alone
-                    alone.enter_context(SCHEDULER.turn(alone.enter_context(SCHEDULER.job("quantize")), exclusive=True))
+            with _every_core_alone() if cluster.shares_cores() else nullcontext():   # its node is this server
                 return Latency(**cluster.call(_run_job_on_cluster, work, num_cpus=config.cores(),
                                               timeout=config.QUANTIZE_WORKER_TIMEOUT_S))
         except TimeoutError:
@@ -86,7 +84,7 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
         job = Path(tmp) / "job.pt"
         torch.save(work, job)
         try:
-            with SCHEDULER.job("quantize") as turns, SCHEDULER.turn(turns, exclusive=True):   # every core, alone
+            with _every_core_alone():
                 done = subprocess.run([sys.executable, "-m", "core.latency", str(job)], cwd=REPO,
                                       capture_output=True, text=True, timeout=config.QUANTIZE_WORKER_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -98,6 +96,14 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
             raise DLLabError("quantize_latency_failed",
                              detail=lines[-1].strip()[:300] if lines else f"exit status {done.returncode}")
         return Latency(**json.loads(result.read_text()))
+
+
+
+@contextmanager
+def _every_core_alone():
+    """A turn of every core of this server's scheduler, other units waiting meanwhile."""
+    with SCHEDULER.job("quantize") as turns, SCHEDULER.turn(turns, exclusive=True):
+        yield
 
 
 # --- the worker --------------------------------------------------------------------------------------
