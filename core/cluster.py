@@ -136,11 +136,11 @@ def _connect(where: str) -> None:
     if where == "local":
         from core import config
 
-        cpus = config.cores() * config.RAY_LOCAL_CPUS_PER_CORE
-        # Ray ends idle workers beyond one per CPU a second after they idle, and each new one imports torch
-        # and loads its models again (seconds of CPU): a class's bursts keep twice as many.
-        ray.init(num_cpus=cpus, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
-                 _system_config={"num_workers_soft_limit": 2 * cpus}, **options)
+        # Ray ends idle workers beyond num_workers_soft_limit (by default one per CPU) a second after they
+        # idle, and each new one imports torch and loads its models again (seconds of CPU): a worker per
+        # job the server admits may stay.
+        ray.init(num_cpus=config.cores(), include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
+                 _system_config={"num_workers_soft_limit": config.MAX_ACTIVE_JOBS}, **options)
     else:
         ray.init(address=where, **options)
     _signals = ray.remote(num_cpus=0)(_StopFlags).remote()
@@ -223,7 +223,17 @@ def shares_cores() -> bool:
     return now.ready and now.address == "local"
 
 
-def _remote_task(task, num_cpus: int, paced: bool = False):
+def _paced_cpus() -> float:
+    """The CPUs a paced task asks of a local instance (told of the server's cores): a share, so that as many
+    run at once as the server's scheduler admits jobs, and the scheduler alone decides which of them
+    computes. Asking for a whole CPU, a new short run waited in Ray's queue behind transcriptions that
+    held every CPU, for up to 37 s in the classroom mix, while the server's line would have put it first."""
+    from core import config
+
+    return int(10_000 * config.cores() / config.MAX_ACTIVE_JOBS) / 10_000     # Ray's resolution
+
+
+def _remote_task(task, num_cpus: float, paced: bool = False):
     import ray
 
     if (task, num_cpus, paced) not in _remote:
@@ -258,9 +268,16 @@ def _unit_by_unit(task, paced: bool, *args):
     if not paced:
         yield from (item for item in items if not _finishing(item))
         return
+    # The task's setup up to its first item (its worker's process, sent at once), before the first turn: a
+    # worker's first run of a kind imports its modules and loads its models (a second or two), which in a
+    # turn would hold a core that the runs in line could use.
+    first = next(items)
     while True:
         yield None
         unit, began, finishing = _Unit(), time.monotonic(), False
+        if first is not None:
+            unit.append(first)
+            first = None
         try:
             while not unit or finishing or time.monotonic() - began < config.UNIT_S:
                 item = next(items)
@@ -337,7 +354,8 @@ def stream(task, should_stop, *args, start=None, kind: str = "run") -> Iterator:
     with ExitStack() as turns:
         job = turns.enter_context(SCHEDULER.job(kind, should_stop=should_stop, most=1)) if paced else None
         if start is None:
-            refs = _remote_task(_unit_by_unit, 1, paced).remote(task, paced, *args, run_id, _signals)
+            remote = _remote_task(_unit_by_unit, _paced_cpus() if paced else 1, paced)
+            refs = remote.remote(task, paced, *args, run_id, _signals)
         else:
             refs = start(*args, run_id, _signals)
         ended = False           # the task ended, or failed: nothing to cancel

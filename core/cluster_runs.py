@@ -76,6 +76,8 @@ def _transcribe_task(cfg, audio, run_id, flags):
     _as_a_run()
     sphinx.USE_WORKER_PROCESSES = False          # this worker is a process of its own: no GIL to share
     run = Transcription(cfg, audio, should_stop=RemoteStop(flags, run_id))
+    if run.engine == "pocketsphinx":        # its decoder, before the turns (core.cluster._unit_by_unit)
+        sphinx.load_here(run.config.phrases or None)
     yield "worker", os.getpid()
     for progress in run.steps():
         yield "progress", progress

@@ -252,11 +252,6 @@ UNIT_S = 0.05                  # a long unit (an epoch) gives its core to a wait
 HANDOFF_S = 0.02               # between two units a run keeps its place in line this long
 LONG_UNIT_S = 0.25             # units longer than this (a pocketsphinx utterance) leave the last core to shorter ones
 
-# core/cluster.py, DLLAB_RAY_ADDRESS=local: Ray admits tasks by the CPUs it is told of, and a task holds
-# its CPU until it ends. Each task computes on one thread; told of two CPUs per core, a local instance
-# runs a short Train run beside a transcription or a long run instead of queueing it behind them.
-RAY_LOCAL_CPUS_PER_CORE = 2
-
 
 def cores() -> int:
     """The threads heavy work may use at once: DLLAB_THREADS, else every core."""

@@ -74,9 +74,12 @@ def measure(blank: Callable, state_dict: dict, example: tuple, methods: list[str
     work = {"blank": blank, "state_dict": state_dict, "example": tuple(example), "methods": list(methods),
             "budget_s": float(budget_s), "reps": config.QUANTIZE_LATENCY_REPS}
     if cluster.ready():            # a task holding a node's cores (as many as this server has) times it there
+        # On a local instance the node is this server: its cores are held in the server's scheduler, and
+        # the task asks none of Ray (paced runs waiting for their next turn still hold their share there).
+        local = cluster.shares_cores()
         try:
-            with _every_core_alone() if cluster.shares_cores() else nullcontext():   # its node is this server
-                return Latency(**cluster.call(_run_job_on_cluster, work, num_cpus=config.cores(),
+            with _every_core_alone() if local else nullcontext():
+                return Latency(**cluster.call(_run_job_on_cluster, work, num_cpus=0 if local else config.cores(),
                                               timeout=config.QUANTIZE_WORKER_TIMEOUT_S))
         except TimeoutError:
             raise ResourceLimit("quantize_latency_timeout", max=config.QUANTIZE_WORKER_TIMEOUT_S) from None

@@ -220,6 +220,12 @@ def recognize(samples: np.ndarray, phrases: tuple[str, ...] | None = None) -> Sp
                 raise
 
 
+def load_here(phrases: tuple[str, ...] | None = None) -> None:
+    """Build, in the calling process, the idle decoder that ``recognize_here`` will take for ``phrases``'
+    mode (a process's first one loads pocketsphinx's model: about half a second)."""
+    _give_back(_take("open" if phrases is None else "phrases"))
+
+
 def recognize_here(samples: np.ndarray, phrases: tuple[str, ...] | None = None) -> SphinxResult:
     """``recognize`` in the calling process."""
     began = time.perf_counter()

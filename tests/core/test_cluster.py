@@ -82,14 +82,13 @@ def test_a_run_on_the_cluster_is_the_run_in_process(local_ray):
     assert not there.stopped and there.result().metrics == here.result().metrics
 
 
-def test_a_local_instance_admits_two_single_thread_tasks_per_core_and_decoders_use_one_thread(local_ray,
-                                                                                             tiny_gpt2_dir):
+def test_a_local_instance_has_this_servers_cores_and_decoders_use_one_thread(local_ray, tiny_gpt2_dir):
     import ray
 
     from core import config as settings
     from core.lm import text_model
 
-    assert ray.cluster_resources()["CPU"] == settings.cores() * settings.RAY_LOCAL_CPUS_PER_CORE
+    assert ray.cluster_resources()["CPU"] == settings.cores()
     cluster_decoders.shutdown_decoders()
     generate_on(text_model(str(tiny_gpt2_dir)), True, max_new_tokens=2)
     [decoder] = cluster_decoders.decoders()[next(iter(cluster_decoders.decoders()))]

@@ -81,27 +81,77 @@ def test_a_decoders_gate_steps_when_offered_and_alone_when_no_offer_comes(monkey
     assert time.monotonic() - began < 0.3
 
 
-def test_runs_beyond_the_instances_cpus_wait_in_ray_and_all_finish(local_ray):
-    import ray
+def test_a_new_run_goes_first_while_more_runs_than_cores_compute(local_ray):
+    """Ray does not queue a run behind older ones that hold the instance's CPUs: every run the server admits
+    starts there, and the server's line (least compute first) puts a new one ahead of them, as in-process."""
+    from core import config as settings
 
-    cpus = int(ray.cluster_resources()["CPU"])
-    finished = []
+    stop_older = threading.Event()
+    records: dict[int, list] = {}
 
-    def follow(run):
-        finished.append([r for r in cluster_runs.train_epochs(run, lambda: False) if not isinstance(r, Waiting)])
+    def follow(key, run, should_stop):
+        records[key] = []
+        for record in cluster_runs.train_epochs(run, should_stop):
+            if not isinstance(record, Waiting):
+                records[key].append(record)
 
-    def start(runs):
-        threads = [threading.Thread(target=follow, args=(run,)) for run in runs]
-        for thread in threads:
-            thread.start()
-        return threads
+    def start(key, run, should_stop):
+        thread = threading.Thread(target=follow, args=(key, run, should_stop))
+        thread.start()
+        return thread
 
-    # Runs that hold every CPU of the instance and have computed a while; then newer ones, which Ray queues
-    # until a CPU frees up, while in the server's line they would come first (none has computed yet).
-    older = start([TrainingRun(config(epochs=20, seed=seed)) for seed in range(cpus)])
-    until(lambda: SCHEDULER.snapshot()["jobs"] == cpus)
-    time.sleep(0.5)
-    newer = start([TrainingRun(config(epochs=3, seed=seed)) for seed in range(2)])
-    for thread in older + newer:
+    runs = 4 * settings.cores() + 1
+    # First as many short runs at once as will then compute, so that each finds a worker that has started
+    # (a worker that starts imports torch for seconds, and older runs could end meanwhile).
+    for thread in [start(("warm", seed), TrainingRun(config(epochs=1, seed=seed)), lambda: False)
+                   for seed in range(runs + 1)]:
         thread.join(timeout=120)
-    assert sorted(len(records) for records in finished) == [3, 3] + [20] * cpus
+    older = [start(seed, TrainingRun(config(epochs=300, hidden_sizes="256, 256", seed=seed)), stop_older.is_set)
+             for seed in range(runs)]
+    until(lambda: all(records.get(seed) for seed in range(runs)), seconds=120)
+    newer = start("new", TrainingRun(config(epochs=3, seed=99)), lambda: False)
+    newer.join(timeout=60)
+    still_running = sum(thread.is_alive() for thread in older)
+    stop_older.set()
+    for thread in older + [newer]:
+        thread.join(timeout=60)
+    assert len(records["new"]) == 3 and records["new"][-1].final
+    assert still_running == len(older), "an older run ended before the new one did"
+    assert all(0 < len(records[seed]) < 300 for seed in range(len(older)))
+
+
+def test_quantize_timing_on_a_local_instance_is_not_held_up_by_runs_waiting_for_turns(local_ray):
+    """The timing holds every core in the server's scheduler while it runs; runs waiting for their next turn
+    meanwhile still hold their share of the instance's CPUs, so the timing task asks Ray for none (asking
+    for the cores, it would wait for those runs, and they for it)."""
+    import functools
+
+    import torch
+    from torch import nn
+
+    from core import latency
+
+    stop, records = threading.Event(), {}
+
+    def follow(seed):
+        records[seed] = []
+        for record in cluster_runs.train_epochs(TrainingRun(config(epochs=300, hidden_sizes="256, 256", seed=seed)),
+                                                stop.is_set):
+            if not isinstance(record, Waiting):
+                records[seed].append(record)
+
+    runs = [threading.Thread(target=follow, args=(seed,)) for seed in range(3)]
+    for thread in runs:
+        thread.start()
+    until(lambda: all(records.get(seed) for seed in range(len(runs))), seconds=120)
+    measured = []
+    timing = threading.Thread(target=lambda: measured.append(latency.measure(
+        functools.partial(nn.Linear, 64, 32), {"weight": torch.randn(32, 64), "bias": torch.zeros(32)},
+        (torch.ones(1, 64),), ["dynamic_int8"], budget_s=0.05)))
+    timing.start()
+    timing.join(timeout=90)
+    stop.set()
+    for thread in runs:
+        thread.join(timeout=60)
+    assert measured and set(measured[0].ms_1t) == {"fp32", "dynamic_int8"}
+    assert all(0 < len(records[seed]) < 300 for seed in range(len(runs)))
