@@ -19,8 +19,9 @@ in this process are: the two would otherwise oversubscribe the cores between the
 builds the same run from the same settings and seeds, so its records are the ones an in-process
 run makes; each epoch brings the model's weights along, so the page's plots and the finished
 run's metrics, export and history are computed from the very weights the cluster trained. Stop is
-a flag in a small actor that the task reads between batches; a client that goes away cancels the
-task; a worker that dies ends the run with a message, and the next run starts a new worker.
+a flag in a small actor that the task reads between batches (core/cluster_stop.py); a client that
+goes away cancels the task; a worker that dies ends the run with a message, and the next run starts
+a new worker.
 """
 
 from __future__ import annotations
@@ -30,21 +31,19 @@ import os
 import threading
 import time
 import uuid
-import weakref
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from core.cluster_stop import StopFlags
 from core.errors import ClusterError, DLLabError
 
 log = logging.getLogger("dllab")
 
 ENV = "DLLAB_RAY_ADDRESS"
 OBJECT_STORE_BYTES = 128 * 1024 * 1024     # a local instance's store: runs pass weights of a few MB at most
-STOP_POLL_S = 0.05                         # how often a task on the cluster reads its Stop flag
 WAIT_S = 0.1                               # how often the web process checks its own Stop while a run computes
-FLAG_KEEP_S = 600.0                        # how long the Stop-flag actor remembers a run
 
 
 @dataclass(frozen=True)
@@ -137,13 +136,13 @@ def _connect(where: str) -> None:
         from core import config
 
         # Ray ends idle workers beyond num_workers_soft_limit (by default one per CPU) a second after they
-        # idle, and each new one imports torch and loads its models again (seconds of CPU): a worker per
-        # job the server admits may stay.
+        # idle, and each new one imports torch and loads its models again (seconds of CPU): one per run
+        # that may compute at once stays.
         ray.init(num_cpus=config.cores(), include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
-                 _system_config={"num_workers_soft_limit": config.MAX_ACTIVE_JOBS}, **options)
+                 _system_config={"num_workers_soft_limit": config.RAY_LOCAL_RUNS}, **options)
     else:
         ray.init(address=where, **options)
-    _signals = ray.remote(num_cpus=0)(_StopFlags).remote()
+    _signals = ray.remote(num_cpus=0)(StopFlags).remote()
     ray.get(_signals.is_set.remote(""), timeout=60)       # the actor is up: the cluster answers
 
 
@@ -162,57 +161,6 @@ def shutdown() -> None:
     _set(Status("off", None))
 
 
-class _StopFlags:
-    """An actor holding the runs to stop (their user pressed Stop, or their client went away), by run
-    id; a flag is forgotten FLAG_KEEP_S after it was set."""
-
-    def __init__(self):
-        self._stopped: dict[str, float] = {}
-
-    def set(self, run_id: str) -> None:
-        now = time.monotonic()
-        self._stopped = {k: t for k, t in self._stopped.items() if now - t < FLAG_KEEP_S}
-        self._stopped[run_id] = now
-
-    def is_set(self, run_id: str) -> bool:
-        return run_id in self._stopped
-
-    def which_set(self, run_ids: list[str]) -> list[str]:
-        return [run_id for run_id in run_ids if run_id in self._stopped]
-
-
-class RemoteStop:
-    """should_stop() for a run on the cluster: its flag. The runs of one process (a decoder's rows) read
-    their flags together, in one call at most every STOP_POLL_S."""
-
-    _lock = threading.Lock()
-    _live: "weakref.WeakSet[RemoteStop]" = weakref.WeakSet()
-    _next = 0.0
-
-    def __init__(self, flags, run_id: str):
-        self._flags, self._run_id, self._stopped = flags, run_id, False
-        with RemoteStop._lock:
-            RemoteStop._live.add(self)
-            RemoteStop._next = 0.0              # a new run reads its flag at once
-
-    def __call__(self) -> bool:
-        if self._stopped:
-            return True
-        with RemoteStop._lock:
-            if time.monotonic() >= RemoteStop._next:
-                import ray
-
-                runs = [stop for stop in RemoteStop._live if not stop._stopped]
-                try:
-                    stopped = set(ray.get(self._flags.which_set.remote([stop._run_id for stop in runs])))
-                except ray.exceptions.RayError:     # the flags' actor did not answer in time (a busy node):
-                    stopped = set()                 # the run goes on, and reads them at the next poll
-                for stop in runs:
-                    stop._stopped = stop._run_id in stopped
-                RemoteStop._next = time.monotonic() + STOP_POLL_S
-        return self._stopped
-
-
 _remote: dict = {}
 
 
@@ -224,13 +172,13 @@ def shares_cores() -> bool:
 
 
 def _paced_cpus() -> float:
-    """The CPUs a paced task asks of a local instance (told of the server's cores): a share, so that as many
-    run at once as the server's scheduler admits jobs, and the scheduler alone decides which of them
-    computes. Asking for a whole CPU, a new short run waited in Ray's queue behind transcriptions that
-    held every CPU, for up to 37 s in the classroom mix, while the server's line would have put it first."""
+    """The CPUs a paced task asks of a local instance (told of the server's cores): a share, so that
+    config.RAY_LOCAL_RUNS of them run at once and the server's scheduler decides which of them computes.
+    Asking for a whole CPU, a new short run waited in Ray's queue behind transcriptions that held every
+    CPU, for up to 37 s in the classroom mix, while the server's line would have put it first."""
     from core import config
 
-    return int(10_000 * config.cores() / config.MAX_ACTIVE_JOBS) / 10_000     # Ray's resolution
+    return int(10_000 * config.cores() / config.RAY_LOCAL_RUNS) / 10_000     # Ray's resolution
 
 
 def _remote_task(task, num_cpus: float, paced: bool = False):

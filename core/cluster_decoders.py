@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from core.cluster import RemoteStop, shares_cores, stream
+from core.cluster import shares_cores, stream
+from core.cluster_stop import RemoteStop
 from core.errors import ClusterError, DLLabError
 from core.scheduler import Job
 

@@ -9,7 +9,8 @@ import os
 import time
 from typing import Iterator
 
-from core.cluster import FINISHING, RemoteStop, stream
+from core.cluster import FINISHING, stream
+from core.cluster_stop import RemoteStop
 from core.scheduler import Waiting
 
 BUNDLE_S = 0.05                            # a pretraining task sends its step records this often

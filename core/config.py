@@ -252,6 +252,10 @@ UNIT_S = 0.05                  # a long unit (an epoch) gives its core to a wait
 HANDOFF_S = 0.02               # between two units a run keeps its place in line this long
 LONG_UNIT_S = 0.25             # units longer than this (a pocketsphinx utterance) leave the last core to shorter ones
 
+# core/cluster.py, DLLAB_RAY_ADDRESS=local: runs computing on the instance at once (more wait in Ray's
+# queue). Each is a worker process of about 0.5 GB that stays once started (torch's own, and a model).
+RAY_LOCAL_RUNS = 10
+
 
 def cores() -> int:
     """The threads heavy work may use at once: DLLAB_THREADS, else every core."""

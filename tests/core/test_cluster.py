@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from core import cluster, cluster_decoders, cluster_runs
+from core import cluster, cluster_decoders, cluster_runs, cluster_stop
 from core.errors import ClusterError, DLLabError, TrainingDiverged
 from core.train import TrainConfig, TrainingRun
 
@@ -404,10 +404,10 @@ def test_a_decoder_killed_mid_generation_ends_it_with_a_message_and_the_next_one
 def test_the_runs_of_one_process_read_their_stop_flags_together_and_each_stops_alone(local_ray):
     import ray
 
-    stops = {run_id: cluster.RemoteStop(cluster._signals, run_id) for run_id in ("a-run", "b-run", "c-run")}
+    stops = {run_id: cluster_stop.RemoteStop(cluster._signals, run_id) for run_id in ("a-run", "b-run", "c-run")}
     assert not any(stop() for stop in stops.values())
     ray.get(cluster._signals.set.remote("b-run"))
-    time.sleep(cluster.STOP_POLL_S * 2)
+    time.sleep(cluster_stop.STOP_POLL_S * 2)
     assert {run_id: stop() for run_id, stop in stops.items()} == {"a-run": False, "b-run": True, "c-run": False}
-    late = cluster.RemoteStop(cluster._signals, "b-run")       # a run started after its flag was set reads it at once
+    late = cluster_stop.RemoteStop(cluster._signals, "b-run")       # a run started after its flag was set reads it at once
     assert late()

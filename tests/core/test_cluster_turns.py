@@ -82,8 +82,9 @@ def test_a_decoders_gate_steps_when_offered_and_alone_when_no_offer_comes(monkey
 
 
 def test_a_new_run_goes_first_while_more_runs_than_cores_compute(local_ray):
-    """Ray does not queue a run behind older ones that hold the instance's CPUs: every run the server admits
-    starts there, and the server's line (least compute first) puts a new one ahead of them, as in-process."""
+    """Ray does not queue a run behind older ones that hold the instance's CPUs: up to config.RAY_LOCAL_RUNS
+    start there at once, and the server's line (least compute first) puts a new one ahead of the older
+    ones, as in-process."""
     from core import config as settings
 
     stop_older = threading.Event()
@@ -100,7 +101,7 @@ def test_a_new_run_goes_first_while_more_runs_than_cores_compute(local_ray):
         thread.start()
         return thread
 
-    runs = 4 * settings.cores() + 1
+    runs = settings.RAY_LOCAL_RUNS - 1          # with the new one, as many as compute at once
     # First as many short runs at once as will then compute, so that each finds a worker that has started
     # (a worker that starts imports torch for seconds, and older runs could end meanwhile).
     for thread in [start(("warm", seed), TrainingRun(config(epochs=1, seed=seed)), lambda: False)
