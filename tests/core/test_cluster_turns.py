@@ -20,6 +20,24 @@ def every_core_held():
         yield
 
 
+def following(records: dict, key, run, should_stop) -> threading.Thread:
+    """A started thread that follows ``run`` on the cluster, its epochs into ``records[key]`` as they come."""
+    def follow():
+        records[key] = []
+        for record in cluster_runs.train_epochs(run, should_stop):
+            if not isinstance(record, Waiting):
+                records[key].append(record)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    return thread
+
+
+def long_run(seed: int) -> TrainingRun:
+    """A run that computes for seconds on one thread (the tests stop it)."""
+    return TrainingRun(config(epochs=300, hidden_sizes="256, 256", seed=seed))
+
+
 def test_a_run_on_a_local_instance_waits_for_a_turn_on_this_servers_cores(local_ray):
     cfg = config(epochs=4)
     _, here = in_process(cfg)
@@ -87,30 +105,16 @@ def test_a_new_run_goes_first_while_more_runs_than_cores_compute(local_ray):
     ones, as in-process."""
     from core import config as settings
 
-    stop_older = threading.Event()
-    records: dict[int, list] = {}
-
-    def follow(key, run, should_stop):
-        records[key] = []
-        for record in cluster_runs.train_epochs(run, should_stop):
-            if not isinstance(record, Waiting):
-                records[key].append(record)
-
-    def start(key, run, should_stop):
-        thread = threading.Thread(target=follow, args=(key, run, should_stop))
-        thread.start()
-        return thread
-
+    stop_older, records = threading.Event(), {}
     runs = settings.RAY_LOCAL_RUNS - 1          # with the new one, as many as compute at once
     # First as many short runs at once as will then compute, so that each finds a worker that has started
     # (a worker that starts imports torch for seconds, and older runs could end meanwhile).
-    for thread in [start(("warm", seed), TrainingRun(config(epochs=1, seed=seed)), lambda: False)
+    for thread in [following(records, ("warm", seed), TrainingRun(config(epochs=1, seed=seed)), lambda: False)
                    for seed in range(runs + 1)]:
         thread.join(timeout=120)
-    older = [start(seed, TrainingRun(config(epochs=300, hidden_sizes="256, 256", seed=seed)), stop_older.is_set)
-             for seed in range(runs)]
+    older = [following(records, seed, long_run(seed), stop_older.is_set) for seed in range(runs)]
     until(lambda: all(records.get(seed) for seed in range(runs)), seconds=120)
-    newer = start("new", TrainingRun(config(epochs=3, seed=99)), lambda: False)
+    newer = following(records, "new", TrainingRun(config(epochs=3, seed=99)), lambda: False)
     newer.join(timeout=60)
     still_running = sum(thread.is_alive() for thread in older)
     stop_older.set()
@@ -133,17 +137,7 @@ def test_quantize_timing_on_a_local_instance_is_not_held_up_by_runs_waiting_for_
     from core import latency
 
     stop, records = threading.Event(), {}
-
-    def follow(seed):
-        records[seed] = []
-        for record in cluster_runs.train_epochs(TrainingRun(config(epochs=300, hidden_sizes="256, 256", seed=seed)),
-                                                stop.is_set):
-            if not isinstance(record, Waiting):
-                records[seed].append(record)
-
-    runs = [threading.Thread(target=follow, args=(seed,)) for seed in range(3)]
-    for thread in runs:
-        thread.start()
+    runs = [following(records, seed, long_run(seed), stop.is_set) for seed in range(3)]
     until(lambda: all(records.get(seed) for seed in range(len(runs))), seconds=120)
     measured = []
     timing = threading.Thread(target=lambda: measured.append(latency.measure(
