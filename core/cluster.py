@@ -26,6 +26,7 @@ a new worker.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -219,13 +220,10 @@ def _unit_by_unit(task, paced: bool, *args):
     # The task's setup up to its first item (its worker's process, sent at once), before the first turn: a
     # worker's first run of a kind imports its modules and loads its models (a second or two), which in a
     # turn would hold a core that the runs in line could use.
-    first = next(items)
+    items = itertools.chain([next(items)], items)
     while True:
         yield None
         unit, began, finishing = _Unit(), time.monotonic(), False
-        if first is not None:
-            unit.append(first)
-            first = None
         try:
             while not unit or finishing or time.monotonic() - began < config.UNIT_S:
                 item = next(items)
