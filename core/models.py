@@ -233,8 +233,11 @@ def _from_pretrained(spec: ModelKind, name: str, local_only: bool):
 
     from core.device import model_building
 
-    model_cls = getattr(transformers, spec.model_class)
-    processor_cls = getattr(transformers, spec.processor_class)
+    # transformers imports its classes on first use, and that is not safe from two threads at once: with the
+    # warm-ups loading the text and Whisper models, a first wav2vec2 load once found no AutoModelForCTC.
+    with model_building:
+        model_cls = getattr(transformers, spec.model_class)
+        processor_cls = getattr(transformers, spec.processor_class)
     try:
         processor = processor_cls.from_pretrained(name, local_files_only=local_only)
         # One load at a time, and no model built meanwhile: transformers patches torch while it loads.
