@@ -14,7 +14,7 @@ connect, runs compute in-process; ``status()`` says which and why, for the log a
 Runs stream their records back from Ray generator tasks (core/cluster_runs.py: training, pretraining,
 transcription; core/cluster_decoders.py: the text decoders; this module: the loop that drives them,
 Stop and faults). On a ``local`` instance, whose tasks compute on this server's cores, each unit of a
-run (its items of about config.UNIT_S) is computed during a turn of this server's scheduler, as runs
+run (its items of about config.RAY_UNIT_S) is computed during a turn of this server's scheduler, as runs
 in this process are: the two would otherwise oversubscribe the cores between them. A task
 builds the same run from the same settings and seeds, so its records are the ones an in-process
 run makes; each epoch brings the model's weights along, so the page's plots and the finished
@@ -138,9 +138,11 @@ def _connect(where: str) -> None:
 
         # Ray ends idle workers beyond num_workers_soft_limit (by default one per CPU) a second after they
         # idle, and each new one imports torch and loads its models again (seconds of CPU): one per run
-        # that may compute at once stays.
+        # that may compute at once stays. The workers Ray starts ahead for a first driver never served
+        # DL Lab's tasks (which carry their runtime_env), and each idle worker uses ~0.6 % of a core.
         ray.init(num_cpus=config.cores(), include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
-                 _system_config={"num_workers_soft_limit": config.RAY_LOCAL_RUNS}, **options)
+                 _system_config={"num_workers_soft_limit": config.RAY_LOCAL_RUNS,
+                                 "prestart_worker_first_driver": False}, **options)
     else:
         ray.init(address=where, **options)
     _signals = ray.remote(num_cpus=0)(StopFlags).remote()
@@ -208,7 +210,7 @@ def _finishing(item) -> bool:
 def _unit_by_unit(task, paced: bool, *args):
     """On a worker: ``task(*args)``'s items (without its FINISHING). Paced, they come in units: a None,
     at which the task waits (Ray's backpressure) until the follower takes it, which it does holding a
-    turn on this server's cores; then the items computed in config.UNIT_S (at least one) as one _Unit.
+    turn on this server's cores; then the items computed in config.RAY_UNIT_S (at least one) as one _Unit.
     After FINISHING, the unit takes every item left and is the final one: the follower takes those
     without waiting in line for another turn, as core.scheduler.scheduled does for a run's last record."""
     from core import config
@@ -225,7 +227,7 @@ def _unit_by_unit(task, paced: bool, *args):
         yield None
         unit, began, finishing = _Unit(), time.monotonic(), False
         try:
-            while not unit or finishing or time.monotonic() - began < config.UNIT_S:
+            while not unit or finishing or time.monotonic() - began < config.RAY_UNIT_S:
                 item = next(items)
                 if _finishing(item):
                     finishing = True

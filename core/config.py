@@ -255,6 +255,9 @@ LONG_UNIT_S = 0.25             # units longer than this (a pocketsphinx utteranc
 # core/cluster.py, DLLAB_RAY_ADDRESS=local: runs computing on the instance at once (more wait in Ray's
 # queue). Each is a worker process of about 0.5 GB that stays once started (torch's own, and a model).
 RAY_LOCAL_RUNS = 10
+# A unit there is computed in another process and passes to this one as Ray objects (about 1.2 ms of CPU
+# a unit, both processes together): the items of this long go as one unit, a third of UNIT_S's hand-offs.
+RAY_UNIT_S = 0.15
 
 
 def cores() -> int:

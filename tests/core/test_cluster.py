@@ -95,6 +95,35 @@ def test_a_local_instance_has_this_servers_cores_and_decoders_use_one_thread(loc
     assert decoder["threads"] == 1
 
 
+def idle_workers() -> list[int]:
+    """The local instance's worker processes waiting for a task (Ray titles them ray::IDLE)."""
+    import ray
+
+    raylet = ray._private.worker._global_node.all_processes["raylet"][0].process.pid
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+            title = open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:                 # ended meanwhile
+            continue
+        if parent == raylet and title.startswith(b"ray::IDLE"):
+            found.append(int(pid))
+    return found
+
+
+def test_a_local_instance_starts_no_worker_before_a_run_needs_one(local_ray):
+    """Workers Ray starts ahead for a first driver never serve DL Lab's tasks (those carry their runtime_env),
+    and each idle one costs CPU and memory for the server's life."""
+    cluster.shutdown()
+    cluster.warm_up()               # a fresh instance: the module's other tests leave workers behind
+    assert cluster.status().state == "ready"
+    time.sleep(2.0)                 # Ray would have started them by now (it did, two, within a second)
+    assert idle_workers() == []
+    run = TrainingRun(config(epochs=1))
+    assert len(list(cluster_runs.train_epochs(run, lambda: False))) >= 1      # and a run starts one that works
+
+
 def test_each_record_brings_the_weights_the_epoch_ended_on(local_ray):
     cfg = config(epochs=3)
     there = TrainingRun(cfg)
