@@ -227,24 +227,41 @@ def _load_uncached(kind: str, spec: ModelKind, name: str, device, download: bool
                        device=device, source=source, seconds=seconds)
 
 
+IMPORT_TRIES = 3         # a class of transformers' whose import failed is tried this often, IMPORT_PAUSE_S apart
+IMPORT_PAUSE_S = 0.5
+
+
+def _transformers_class(name: str):
+    """transformers' class ``name``. Its modules import on first use, and an import running in another
+    thread (one outside core.device.model_building) can make Python fail ours to break a cycle between the
+    two; transformers then reports the class as missing. Such an import succeeds once the other has ended:
+    a first wav2vec2 load in a server whose warm-ups loaded the text and Whisper models failed so, twice."""
+    import transformers
+
+    for attempt in range(1, IMPORT_TRIES + 1):
+        try:
+            return getattr(transformers, name)
+        except AttributeError:
+            if attempt == IMPORT_TRIES:
+                raise
+            log.warning("transformers' %s did not import (try %d of %d), trying again", name, attempt, IMPORT_TRIES)
+            time.sleep(IMPORT_PAUSE_S)
+
+
 def _from_pretrained(spec: ModelKind, name: str, local_only: bool):
     import torch
-    import transformers
 
     from core.device import model_building
 
-    # transformers imports its classes on first use, and that is not safe from two threads at once: with the
-    # warm-ups loading the text and Whisper models, a first wav2vec2 load once found no AutoModelForCTC.
-    with model_building:
-        model_cls = getattr(transformers, spec.model_class)
-        processor_cls = getattr(transformers, spec.processor_class)
     try:
-        processor = processor_cls.from_pretrained(name, local_files_only=local_only)
         # One load at a time, and no model built meanwhile: transformers patches torch while it loads.
+        # The processor too: transformers imports its modules on first use, and two threads importing at
+        # once can each wait for a module the other holds, which Python breaks by failing one import.
         # float32 on purpose: bfloat16 has no fast kernels on most CPUs.
         with model_building:
-            model = model_cls.from_pretrained(name, local_files_only=local_only, dtype=torch.float32,
-                                              **dict(spec.options))
+            processor = _transformers_class(spec.processor_class).from_pretrained(name, local_files_only=local_only)
+            model = _transformers_class(spec.model_class).from_pretrained(
+                name, local_files_only=local_only, dtype=torch.float32, **dict(spec.options))
     except (ValueError, KeyError) as bad:
         # e.g. a directory holding a model of another kind, or a broken config.json
         raise ModelUnavailable("model_wrong_kind", name=name, label=spec.label, control=slug(spec.label),

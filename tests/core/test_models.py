@@ -178,3 +178,29 @@ def test_a_load_that_may_not_download_says_so_and_fetches_nothing(monkeypatch):
     with pytest.raises(ModelUnavailable) as err:
         models.load("text", "distilbert/distilgpt2", download=False)
     assert err.value.key == "model_not_downloaded" and "press Generate" in err.value.message
+
+
+def test_a_transformers_class_whose_import_failed_in_a_race_is_tried_again(monkeypatch):
+    """An import that another thread's import made fail (transformers then says the class is missing)
+    succeeds once the other has ended; a class that is not there still says so."""
+    import sys
+    import types
+
+    tries = []
+
+    class Racing(types.ModuleType):
+        def __getattr__(self, name):
+            tries.append(name)
+            if name == "AutoModelForCTC" and len(tries) == 1:
+                raise AttributeError("module transformers has no attribute AutoModelForCTC")
+            if name == "AutoModelForCTC":
+                return "the class"
+            raise AttributeError(f"module transformers has no attribute {name}")
+
+    monkeypatch.setitem(sys.modules, "transformers", Racing("transformers"))
+    monkeypatch.setattr(models, "IMPORT_PAUSE_S", 0.0)
+    assert models._transformers_class("AutoModelForCTC") == "the class" and len(tries) == 2
+    tries.clear()
+    with pytest.raises(AttributeError):
+        models._transformers_class("NoSuchModel")
+    assert len(tries) == models.IMPORT_TRIES
