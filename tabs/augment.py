@@ -86,8 +86,15 @@ def details(record, recipe, lang="en"):
 
 
 def show_original(image, box):
-    """The (preview-sized) original with the box drawn; blank when there is no readable image."""
-    from core.images import draw_box, read_image
+    """The (preview-sized) original with the box drawn, as a JPEG file; blank when there is no readable image.
+
+    A file, not an array: Gradio writes an array to its cache at a path named by the picture's hash, and
+    rewrites that file whenever the same picture is output again (each user's first look at the sample
+    photo, say), so a browser still fetching it could get it half written and show a broken picture (the
+    browser test of the box saw one in about one run of three). A file is copied there once, under a
+    temporary name, and renamed into place."""
+    from core.files import write_files
+    from core.images import draw_box, encode_jpeg, read_image
     from core.pipeline import parse_box
 
     if image is None:
@@ -103,7 +110,7 @@ def show_original(image, box):
     if drawn is not None:
         x, y, w, h = drawn
         drawn = [x * loaded.scale, y * loaded.scale, w * loaded.scale, h * loaded.scale]
-    return draw_box(loaded.pixels, drawn)
+    return str(write_files({"original.jpg": encode_jpeg(draw_box(loaded.pixels, drawn))})[0])
 
 
 @error_boundary

@@ -51,7 +51,11 @@ def test_two_clicks_on_the_original_draw_a_box_that_every_variant_carries(page):
     # the upload's preview done: until then the original's picture can still be replaced under the click
     expect(page.locator("#augment-status")).to_contain_text("8 variants", timeout=30_000)
     original = page.locator("#augment-original img")
-    original.wait_for()
+    # ... and its picture loaded: the page places a click by the picture's own size, and a click on one still
+    # loading (naturalWidth 0) selects nothing, so no first corner, no toast
+    page.wait_for_function("""() => { const img = document.querySelector('#augment-original img');
+        return img && img.complete && img.naturalWidth > 0 && Math.abs(img.naturalWidth / img.naturalHeight - 640 / 427) < 0.01; }""",
+                           timeout=30_000)
     bbox = original.bounding_box()
     # the picture is fitted inside the element (object-fit: contain): find where it is drawn
     k = min(bbox["width"] / 640, bbox["height"] / 427)
