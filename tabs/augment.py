@@ -267,7 +267,7 @@ def build(lang: gr.State, switch: gr.Radio) -> Texts:
                 status = tx.make(gr.Markdown, value_key="augment.ready", until_replaced=True,
                                  elem_classes="dl-status", elem_id="augment-status")
                 with gr.Row(equal_height=False):
-                    original = tx.make(gr.Image, label_key="field.original", interactive=False, format="jpeg",
+                    original = tx.make(gr.Image, label_key="field.original", interactive=False,
                                        height=320, elem_id="augment-original", scale=1)
                     with gr.Column(scale=1):
                         timing = gr.Dataframe(interactive=False, elem_id="augment-timing")
