@@ -95,6 +95,12 @@ def test_a_local_instance_has_this_servers_cores_and_decoders_use_one_thread(loc
     assert decoder["threads"] == 1
 
 
+def stat_fields(pid) -> list[str]:
+    """/proc/<pid>/stat's fields after the process's name (which may hold spaces): its state, parent, ..."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
 def idle_workers() -> list[int]:
     """The local instance's worker processes waiting for a task (Ray titles them ray::IDLE)."""
     import ray
@@ -103,7 +109,7 @@ def idle_workers() -> list[int]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            parent = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+            parent = int(stat_fields(pid)[1])
             title = open(f"/proc/{pid}/cmdline", "rb").read()
         except OSError:                 # ended meanwhile
             continue
@@ -161,8 +167,7 @@ def test_a_killed_worker_ends_its_run_with_a_message_and_the_next_run_works(loca
 
 
 def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
+    fields = stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
